@@ -1,0 +1,95 @@
+# usher: make | make check | make demo | make bench | make fuzz | make soak
+#        make install [PREFIX=/usr/local] [DESTDIR=...]
+#
+# The product is a stripped static binary built with musl-gcc. Unit tests
+# link cmocka, which Debian builds for glibc, so they use the host compiler.
+# User CFLAGS/LDFLAGS are kept; the project's own flags live in USHER_*.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+ifeq ($(origin CC),default)
+CC := musl-gcc
+endif
+HOSTCC ?= gcc
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+USHER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Os -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -ffunction-sections -fdata-sections
+USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
+
+SRCS := init.c options.c signals.c reap.c shutdown.c user.c pidfile.c log.c
+LIB_SRCS := $(filter-out init.c,$(SRCS))
+
+# Unit test objects: no optimisation, no fortify renames, no builtins, so
+# what the test sees is what the source calls.
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O0 -U_FORTIFY_SOURCE -fno-builtin -I. $(WARN)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+UNIT_SRCS := $(wildcard tests/unit_*.c)
+UNIT := $(UNIT_SRCS:.c=)
+UNIT_ASAN := $(patsubst tests/%,tests/asan/%,$(UNIT))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS := $(HELPER_SRCS:.c=)
+INTEGRATION := $(wildcard tests/*.t)
+
+PROVE ?= prove
+
+.PHONY: all check check-unit check-integration check-asan lint-man demo bench fuzz soak \
+	install uninstall clean
+
+all: usher
+
+usher: $(SRCS) usher.h
+	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+
+# glibc build with AddressSanitizer and UBSan, run by the same integration
+# tests in the second pass of `make check`.
+usher-asan: $(SRCS) usher.h
+	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(SAN_FLAGS) -o $@ $(SRCS)
+
+tests/unit_%: tests/unit_%.c $(LIB_SRCS) usher.h
+	$(HOSTCC) $(TEST_CFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+
+tests/asan/unit_%: tests/unit_%.c $(LIB_SRCS) usher.h
+	@mkdir -p tests/asan
+	$(HOSTCC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+
+# Test helpers are static musl binaries so they also run in a chroot that
+# holds nothing but them, usher and busybox.
+tests/helpers/%: tests/helpers/%.c
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
+
+check: usher usher-asan $(UNIT) $(UNIT_ASAN) $(HELPERS) lint-man
+	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher $(PROVE) $(UNIT) $(INTEGRATION)
+	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher-asan \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $(PROVE) $(UNIT_ASAN) $(INTEGRATION)
+
+check-unit: $(UNIT)
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(UNIT)
+
+check-integration: usher $(HELPERS)
+	USHER=$(CURDIR)/usher $(PROVE) $(INTEGRATION)
+
+# The man page must render without a single groff warning.
+lint-man:
+	@out=$$(groff -mdoc -ww -z man/usher.8 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+demo: usher $(HELPERS)
+	@./tests/demo.sh
+
+bench: usher
+	@./bench/run
+
+install: usher
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 usher $(DESTDIR)$(BINDIR)/usher
+	install -m 0644 man/usher.8 $(DESTDIR)$(MANDIR)/man8/usher.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/usher $(DESTDIR)$(MANDIR)/man8/usher.8
+
+clean:
+	rm -rf usher usher-asan $(UNIT) tests/asan $(HELPERS)
