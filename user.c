@@ -1,0 +1,467 @@
+/* user.c: --user USER[:GROUP] resolution and the privilege drop.
+ *
+ * Resolution reads passwd and group files itself: the product is a static
+ * musl binary, and NSS (shared libraries, nsswitch.conf) must play no part,
+ * so the same binary resolves the same way in scratch, Alpine and Debian
+ * images. Resolution runs in usher before forking, so a bad spec stops
+ * everything before the command starts; the drop runs in the forked child.
+ *
+ * Numbers versus names: a token made only of decimal digits is a number and
+ * is never looked up as a name; anything else is a name and is never parsed
+ * as a number. Numbers above 2147483647 are errors, never truncated (su-exec
+ * once turned 4294967296 into uid 0). */
+#include "usher.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* Largest id accepted on the command line: beyond it, tools that keep ids in
+ * a signed int disagree about what the number means. */
+#define SPEC_ID_MAX UINT32_C(2147483647)
+/* Largest id accepted in the files: (uid_t)-1 means "unchanged" to the
+ * kernel, so an entry carrying it is junk. */
+#define FILE_ID_MAX UINT32_C(4294967294)
+
+/* ---- resolution ---------------------------------------------------------- */
+
+enum id_kind { ID_NAME, ID_NUMBER, ID_RANGE };
+
+/* Classify a token: ID_NUMBER with *out set when it is all digits and at
+ * most max; ID_RANGE when all digits but too large (any length, so an
+ * 11-digit number is reported as out of range, not as an unknown name);
+ * ID_NAME otherwise ("-1", " 1", "1x" are names). */
+static enum id_kind classify_id(const char *s, size_t len, uint32_t max,
+				uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return ID_NAME;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return ID_NAME;
+	for (size_t i = 0; i < len; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > max)
+			return ID_RANGE;
+	}
+	*out = (uint32_t)v;
+	return ID_NUMBER;
+}
+
+/* One id field of a passwd or group line; false makes the line junk. */
+static bool file_id(const char *s, uint32_t *out)
+{
+	return classify_id(s, strlen(s), FILE_ID_MAX, out) == ID_NUMBER;
+}
+
+/* Split line in place at ':' into exactly n fields; false otherwise. */
+static bool split_fields(char *line, char **f, size_t n)
+{
+	size_t i = 0;
+
+	f[i++] = line;
+	for (char *p = line; *p; p++) {
+		if (*p != ':')
+			continue;
+		if (i == n)
+			return false;
+		*p = '\0';
+		f[i++] = p + 1;
+	}
+	return i == n;
+}
+
+/* Called for each line of a file, newline stripped; a nonzero return stops
+ * the walk and is passed back. */
+typedef int (*line_fn)(char *line, void *ctx);
+
+/* Walk path line by line. A missing file has no lines (a scratch image has
+ * no /etc); any other failure to read it is an error, because an unreadable
+ * passwd could hide the entry that decides the gid. Lines of any length are
+ * read whole: a big group's member list is legitimately long. */
+static int for_each_line(const char *path, line_fn fn, void *ctx, char *err,
+			 size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int r = 0;
+
+	if (!f) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		/* an embedded NUL would silently shorten the line: junk */
+		if (strlen(line) != (size_t)len)
+			continue;
+		if ((r = fn(line, ctx)) != 0)
+			break;
+	}
+	if (r == 0 && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 strerror(errno));
+		r = -1;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* A name usable as a key: not empty, not an NIS "+"/"-" compat line, and
+ * free of blanks and control characters, which no account tool writes and
+ * which would make " app" a second, invisible "app". */
+static bool good_name(const char *s)
+{
+	if (!*s || *s == '+' || *s == '-')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* What we look for in passwd, and what we found. */
+struct pw_query {
+	const char *name; /* match by name, or by uid when NULL */
+	uint32_t uid;
+	bool found;
+	uint32_t found_uid, found_gid;
+	char found_name[256];
+	char home[256];
+	bool home_too_long;
+};
+
+static int pw_match(char *line, void *ctx)
+{
+	struct pw_query *q = ctx;
+	char *f[7]; /* name:passwd:uid:gid:gecos:home:shell */
+	uint32_t uid, gid;
+
+	if (line[0] == '#' || !split_fields(line, f, 7) || !good_name(f[0]) ||
+	    !file_id(f[2], &uid) || !file_id(f[3], &gid))
+		return 0;
+	if (q->name ? strcmp(f[0], q->name) != 0 : uid != q->uid)
+		return 0;
+	/* The name feeds the group membership test; a name we cannot hold
+	 * whole would match the wrong groups, so such an entry is junk. */
+	if (strlen(f[0]) >= sizeof(q->found_name))
+		return 0;
+	q->found = true;
+	q->found_uid = uid;
+	q->found_gid = gid;
+	strcpy(q->found_name, f[0]);
+	if (strlen(f[5]) >= sizeof(q->home))
+		q->home_too_long = true;
+	else
+		strcpy(q->home, f[5]);
+	return 1;
+}
+
+struct gr_query {
+	const char *name; /* the group to find by name */
+	bool found;
+	uint32_t gid;
+};
+
+static int gr_match(char *line, void *ctx)
+{
+	struct gr_query *q = ctx;
+	char *f[4]; /* name:passwd:gid:members */
+	uint32_t gid;
+
+	if (line[0] == '#' || !split_fields(line, f, 4) || !good_name(f[0]) ||
+	    !file_id(f[2], &gid) || strcmp(f[0], q->name) != 0)
+		return 0;
+	q->found = true;
+	q->gid = gid;
+	return 1;
+}
+
+/* Collecting the groups whose member list names the user. */
+struct gr_members {
+	const char *user;
+	struct creds *c;
+	bool overflow;
+};
+
+static bool add_group(struct creds *c, gid_t g)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == g)
+			return true;
+	if (c->ngroups == CREDS_MAX_GROUPS)
+		return false;
+	c->groups[c->ngroups++] = g;
+	return true;
+}
+
+static int gr_member(char *line, void *ctx)
+{
+	struct gr_members *m = ctx;
+	char *f[4];
+	uint32_t gid;
+
+	if (line[0] == '#' || !split_fields(line, f, 4) || !good_name(f[0]) ||
+	    !file_id(f[2], &gid))
+		return 0;
+	for (char *tok = f[3], *end; *tok; tok = end + (*end != '\0')) {
+		end = tok + strcspn(tok, ",");
+		if ((size_t)(end - tok) == strlen(m->user) &&
+		    memcmp(tok, m->user, (size_t)(end - tok)) == 0) {
+			if (!add_group(m->c, (gid_t)gid)) {
+				m->overflow = true;
+				return 1;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+int user_resolve(const char *spec, const char *passwd_path,
+		 const char *group_path, struct creds *out, char *err,
+		 size_t errlen)
+{
+	struct pw_query pw = {0};
+	const char *colon, *grp = NULL;
+	size_t ulen;
+	uint32_t uid = 0, gid = 0;
+	bool have_gid = false;
+	char user[256];
+
+	memset(out, 0, sizeof(*out));
+	if (!spec)
+		spec = "";
+	colon = strchr(spec, ':');
+	ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (colon && colon[1])
+		grp = colon + 1; /* "u:" is "u" */
+	if (ulen == 0 || ulen >= sizeof(user) || (grp && strchr(grp, ':'))) {
+		snprintf(err, errlen, "invalid user spec '%s'", spec);
+		return -1;
+	}
+	memcpy(user, spec, ulen);
+	user[ulen] = '\0';
+
+	switch (classify_id(user, ulen, SPEC_ID_MAX, &uid)) {
+	case ID_RANGE:
+		snprintf(err, errlen, "uid %s out of range", user);
+		return -1;
+	case ID_NUMBER:
+		pw.uid = uid;
+		break;
+	case ID_NAME:
+		pw.name = user;
+		break;
+	}
+	if (for_each_line(passwd_path, pw_match, &pw, err, errlen) < 0)
+		return -1;
+	if (pw.name && !pw.found) {
+		snprintf(err, errlen, "unknown user '%s'", user);
+		return -1;
+	}
+	if (pw.home_too_long) {
+		snprintf(err, errlen, "home directory of user '%s' too long",
+			 user);
+		return -1;
+	}
+	if (pw.found) {
+		uid = pw.found_uid;
+		gid = pw.found_gid;
+	} else {
+		/* a bare number: its own number as gid, never root's 0 */
+		gid = uid;
+	}
+
+	if (grp) {
+		struct gr_query gq = {.name = grp};
+
+		switch (classify_id(grp, strlen(grp), SPEC_ID_MAX, &gid)) {
+		case ID_RANGE:
+			snprintf(err, errlen, "gid %s out of range", grp);
+			return -1;
+		case ID_NUMBER:
+			break;
+		case ID_NAME:
+			if (for_each_line(group_path, gr_match, &gq, err,
+					  errlen) < 0)
+				return -1;
+			if (!gq.found) {
+				snprintf(err, errlen, "unknown group '%s'",
+					 grp);
+				return -1;
+			}
+			gid = gq.gid;
+			break;
+		}
+		have_gid = true;
+	}
+
+	out->uid = (uid_t)uid;
+	out->gid = (gid_t)gid;
+	out->groups[out->ngroups++] = (gid_t)gid;
+	/* Supplementary groups only for a passwd user without an explicit
+	 * GROUP, as getgrouplist gives them; otherwise exactly the primary:
+	 * asking for a group means asking for that group alone. */
+	if (pw.found && !have_gid) {
+		struct gr_members m = {.user = pw.found_name, .c = out};
+
+		if (for_each_line(group_path, gr_member, &m, err, errlen) < 0)
+			return -1;
+		if (m.overflow) {
+			snprintf(err, errlen,
+				 "user '%s' is in more than %d groups", user,
+				 CREDS_MAX_GROUPS);
+			return -1;
+		}
+	}
+	strcpy(out->home, pw.found && pw.home[0] ? pw.home : "/");
+	return 0;
+}
+
+/* ---- the drop ------------------------------------------------------------ */
+
+/* True when we run in a user namespace other than the initial one, whose
+ * uid_map is the identity over the whole range. Without /proc (a bare
+ * chroot) we cannot tell, and give no namespace hint. */
+static bool in_user_ns(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a, b, n;
+
+	if (!f)
+		return false;
+	bool got = fgets(buf, sizeof(buf), f) != NULL;
+	int more = fgetc(f);
+	fclose(f);
+	if (!got)
+		return false;
+	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 ||
+	       b != 0 || n != 4294967295UL || more != EOF;
+}
+
+static bool setgroups_denied(void)
+{
+	char buf[16] = "";
+	FILE *f = fopen("/proc/self/setgroups", "re");
+
+	if (!f)
+		return false;
+	bool got = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	return got && strncmp(buf, "deny", 4) == 0;
+}
+
+/* "cannot switch to uid N: strerror" plus, inside a user namespace, the
+ * likely reason: EINVAL means the id has no mapping there; EPERM from
+ * setgroups means /proc/self/setgroups says deny. */
+static int switch_failed(const struct creds *c, int e, bool in_setgroups,
+			 char *err, size_t errlen)
+{
+	const char *hint = "";
+
+	if (e == EINVAL)
+		hint = " (is the id mapped in this user namespace?)";
+	else if (e == EPERM && in_user_ns()) {
+		if (in_setgroups && setgroups_denied())
+			hint = " (/proc/self/setgroups is \"deny\" in this "
+			       "user namespace)";
+		else
+			hint = " (no CAP_SETUID/CAP_SETGID in this user "
+			       "namespace, or the id is not mapped)";
+	}
+	snprintf(err, errlen, "cannot switch to uid %lu: %s%s",
+		 (unsigned long)c->uid, strerror(e), hint);
+	return -1;
+}
+
+/* The kernel keeps groups sorted, so compare as sets. */
+static bool same_groups(const struct creds *c)
+{
+	gid_t got[CREDS_MAX_GROUPS];
+	int n = getgroups(CREDS_MAX_GROUPS, got);
+
+	if (n < 0 || (size_t)n != c->ngroups)
+		return false;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		bool seen = false;
+		for (int j = 0; j < n && !seen; j++)
+			seen = got[j] == c->groups[i];
+		if (!seen)
+			return false;
+	}
+	return true;
+}
+
+static bool ids_are(const struct creds *c)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+		return false;
+	return ru == c->uid && eu == c->uid && su == c->uid &&
+	       rg == c->gid && eg == c->gid && sg == c->gid;
+}
+
+int user_drop(const struct creds *c, bool no_new_privs, char *err,
+	      size_t errlen)
+{
+	/* c may be NULL: --no-new-privs without --user */
+	if (c) {
+		/* Not root and already c: nothing to change, and setgroups
+		 * would fail with EPERM even for the same groups. */
+		bool noop = geteuid() != 0 && ids_are(c);
+
+		if (!noop) {
+			if (setgroups(c->ngroups, c->groups) != 0)
+				return switch_failed(c, errno, true, err,
+						     errlen);
+			if (setresgid(c->gid, c->gid, c->gid) != 0 ||
+			    setresuid(c->uid, c->uid, c->uid) != 0)
+				return switch_failed(c, errno, false, err,
+						     errlen);
+			/* Trust nothing: any surprise is a failure, never a
+			 * silent run with more privilege than asked. */
+			if (!ids_are(c) || !same_groups(c)) {
+				snprintf(err, errlen,
+					 "switch to uid %lu did not take "
+					 "effect",
+					 (unsigned long)c->uid);
+				return -1;
+			}
+			if (c->uid != 0 && setuid(0) == 0) {
+				snprintf(err, errlen,
+					 "could regain root after switching "
+					 "to uid %lu",
+					 (unsigned long)c->uid);
+				return -1;
+			}
+		}
+		if (setenv("HOME", c->home[0] ? c->home : "/", 1) != 0) {
+			snprintf(err, errlen, "cannot set HOME: %s",
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0) {
+		snprintf(err, errlen, "cannot set no_new_privs: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
