@@ -28,7 +28,7 @@ help_pairs=$(printf '%s\n' "$help_opts" | pairs_of | sort -u)
 help_vars=$(printf '%s\n' "$help" | grep -oE 'USHER_[A-Z_]+' | sort -u)
 check "--help lists long options" [ -n "$help_longs" ]
 check "--help lists USHER_* variables" [ -n "$help_vars" ]
-diag "--help long options: $(echo $help_longs)"
+diag "--help long options: ${help_longs//$'\n'/ }"
 
 # --- man page ----------------------------------------------------------------
 if ! command -v groff >/dev/null; then
