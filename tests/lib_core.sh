@@ -142,3 +142,22 @@ signum() {
 
 # Modes every test runs in; CORE_MODES="ns" narrows it when debugging.
 MODES=${CORE_MODES:-ns sub}
+
+# run_usher MODE [USHER-ARGS]...: run usher in the foreground with stdin
+# from /dev/null (a terminal there would be handed to the child); sets
+# R_STATUS, R_OUT and R_ERR.
+run_usher() {
+	local mode=$1; shift
+	case $mode in
+	ns) env --default-signal unshare --pid --fork --mount-proc "$USHER" "$@" ;;
+	sub) env --default-signal "$USHER" "$@" ;;
+	esac <"${R_STDIN:-/dev/null}" >"$T_TMP/run.out" 2>"$T_TMP/run.err"
+	R_STATUS=$?
+	R_OUT=$(cat "$T_TMP/run.out")
+	R_ERR=$(cat "$T_TMP/run.err")
+}
+
+# one_error_line TEXT: TEXT is exactly one line and starts with "usher: ".
+one_error_line() {
+	[ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" = 1 ] && [ "${1#usher: }" != "$1" ]
+}
