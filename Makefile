@@ -17,7 +17,7 @@ HOSTCC ?= gcc
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 USHER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Os -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -ffunction-sections -fdata-sections
-USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
+USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code
 
 SRCS := init.c options.c signals.c reap.c shutdown.c user.c pidfile.c log.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))
@@ -41,7 +41,7 @@ PROVE ?= prove
 
 all: usher
 
-usher: $(SRCS) usher.h
+usher: $(SRCS) usher.h Makefile
 	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
 # glibc build with AddressSanitizer and UBSan, run by the same integration

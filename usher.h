@@ -44,6 +44,12 @@ extern int log_level;
 void logmsg(int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* snprintf for %s %d %i %u %c %% (l, ll, z): see log.c for why. */
+size_t fmt(char *buf, size_t len, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+#include <stdarg.h>
+size_t vfmt(char *buf, size_t len, const char *f, va_list ap);
+
 #define LOG(lvl, ...)                                                          \
 	do {                                                                   \
 		if ((lvl) <= log_level)                                        \
@@ -74,6 +80,8 @@ struct opts {
 	int64_t grace_ns;                   /* -t: platform stop deadline */
 	int64_t hook_timeout_ns;            /* --hook-timeout; -1: grace / 2 */
 	char **hook_argv;                   /* -H split at blanks, or NULL */
+	char *hook_args[64];                /* hook_argv points here */
+	char hook_store[1024];              /* the words hook_args point to */
 	const char *user;                   /* -u USER[:GROUP] or NULL */
 	bool no_new_privs;                  /* --no-new-privs */
 	const char *pidfile;                /* -P or NULL */
@@ -86,8 +94,6 @@ enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
  * wins. On PARSE_ERROR err holds one line without the "usher: " prefix. */
 enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 			     size_t errlen);
-/* Release what opts_parse allocated. */
-void opts_free(struct opts *o);
 /* "10", "2.5", "0.25" seconds -> nanoseconds; -1 on anything else. */
 int64_t parse_duration(const char *s);
 /* "1", "true", "yes", "on" -> 1; "0", "false", "no", "off", "" -> 0; else -1 */
@@ -118,6 +124,8 @@ int sig_send(pid_t pid, pid_t pgid, bool group, int sig);
 /* Wait status -> exit code: code, or 128+N when killed by signal N; 0 when
  * the code is listed with -e. */
 int exit_code_for(int wstatus, const unsigned char success[256 / 8]);
+/* Exit code for a failed exec: 127 when not found, else 126. */
+int exec_failure_code(int err);
 /* Descendants of root among n (pid, ppid) pairs, written to out (at most
  * max); returns how many. Pure: the /proc scan is separate. */
 size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
@@ -131,9 +139,57 @@ int64_t kill_point(int64_t start, int64_t grace);
 /* When the stop hook is killed: min(t0 + hook_timeout, K). A hook_timeout
  * of -1 means half the grace. */
 int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout);
-/* Split CMD at blanks into a NULL-terminated malloc'd vector; NULL if empty
- * or out of memory. */
-char **split_blanks(const char *cmd);
+/* The stop timeline as data, so every decision about it is a pure function.
+ * Times are CLOCK_MONOTONIC nanoseconds; -1 means "not armed". */
+enum phase {
+	PH_RUN,    /* main process running, no stop signal yet */
+	PH_HOOK,   /* stop signal came; the stop hook runs first */
+	PH_STOP,   /* stop signal forwarded; waiting for the main process */
+	PH_FOLLOW, /* COMMAND exited 0; waiting for the daemon's pidfile */
+	PH_DRAIN,  /* main process gone; leftovers got SIGTERM */
+	PH_KILL,   /* kill point reached; everything got SIGKILL */
+	PH_EXIT,   /* nothing left: exit */
+};
+
+struct timeline {
+	enum phase phase;
+	int64_t grace, hook_timeout; /* from the options */
+	int64_t t0;                  /* first stop signal */
+	int64_t kill_at;             /* K */
+	int64_t hook_until;          /* when the hook is killed */
+	int64_t follow_until;        /* when the pidfile wait gives up */
+	int64_t follow_next;         /* next look at the pidfile */
+	bool has_hook;               /* a stop hook is configured, not run */
+	bool hook_running;
+	bool main_running;
+	bool others_left;            /* some child remains (ECHILD not seen) */
+	bool follow;                 /* COMMAND exited 0 and -P is set */
+};
+
+enum action {
+	ACT_NONE,        /* wait for a signal or the wake time */
+	ACT_RUN_HOOK,    /* spawn the stop hook; phase -> HOOK */
+	ACT_FORWARD,     /* forward the stop signal + CONT; phase -> STOP */
+	ACT_KILL_HOOK,   /* SIGKILL the hook's group, then forward */
+	ACT_FOLLOW,      /* start waiting for the pidfile; phase -> FOLLOW */
+	ACT_FOLLOW_POLL, /* look at the pidfile now */
+	ACT_FOLLOW_FAIL, /* the pidfile wait ran out */
+	ACT_DRAIN,       /* SIGTERM + SIGCONT to leftovers; phase -> DRAIN */
+	ACT_KILL_ALL,    /* SIGKILL everything left; phase -> KILL */
+	ACT_EXIT,        /* done */
+};
+
+/* A stop signal arrived at now: arm t0, K and the hook deadline (the
+ * earliest K wins if one is armed). Returns the action it calls for. */
+enum action timeline_stop(struct timeline *t, int64_t now);
+/* What is due at now; *wake is when to ask again with no event (-1: only
+ * when a signal arrives). The caller performs the action and updates t. */
+enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake);
+/* Split CMD at blanks into argv (NULL-terminated, at most max - 1 words)
+ * whose words live in store. Returns the word count; -1 if CMD is empty or
+ * does not fit. No allocation: usher links no free(), see log.c. */
+int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
+		 size_t max);
 /* "2.034" (seconds, millisecond precision) into buf. */
 const char *fmt_seconds(int64_t ns, char *buf, size_t len);
 
@@ -166,5 +222,54 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 pid_t pidfile_parse(const char *buf, size_t len);
 /* Read and parse FILE: the PID, 0 if missing or not (yet) valid. */
 pid_t pidfile_read(const char *path);
+
+/* ---- the running init (init.c owns it) --------------------------------- */
+
+struct usher {
+	struct opts o;
+	struct creds *creds;   /* --user, resolved before anything starts */
+	sigset_t blocked;      /* what usher waits for */
+	sigset_t orig_mask;    /* restored in every child */
+	bool pid1;
+	pid_t self;
+	const char *cwd;          /* where usher started: the hook runs there */
+	bool foreground;       /* stdin is our controlling terminal */
+	pid_t main_pid;        /* 0 once reaped */
+	pid_t main_pgid;
+	char main_comm[16];
+	int main_status;       /* wait status of the last main process */
+	bool followed;         /* main_pid came from the pidfile */
+	pid_t hook_pid;        /* 0 when none runs */
+	int stop_sig;          /* first stop signal received (TERM or INT) */
+	int exit_code;
+	int64_t t_base;        /* t0, or the main exit when no stop came */
+	struct timeline tl;
+};
+
+/* init.c: fork and exec argv as COMMAND (hook false) or the stop hook.
+ * Returns the pid, -1 when fork failed (errno set). *code is 0 when the
+ * exec happened, else the exit code it calls for with one line in err. */
+pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
+	    size_t errlen, int *code);
+int64_t mono_now(void);
+
+/* reap.c */
+/* waitpid(-1, WNOHANG) until nothing is left to reap; records the main
+ * process's and the hook's status; sets tl.others_left. */
+void reap_all(struct usher *u);
+/* Send sig to every process but usher, main and hook excepted when alive:
+ * kill(-1) as PID 1, usher's descendants (from /proc) as a subreaper.
+ * Returns how many were found (-1: unknown), names listed into names. */
+int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
+/* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
+bool is_live_child(pid_t pid);
+/* The process's command name from /proc, or "?" */
+const char *proc_comm(pid_t pid, char *buf, size_t len);
+
+/* shutdown.c: act on the timeline */
+/* SIGTERM or SIGINT received */
+void shutdown_on_stop(struct usher *u, int sig);
+/* perform what timeline_next said is due */
+void shutdown_perform(struct usher *u, enum action a);
 
 #endif

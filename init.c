@@ -1,0 +1,322 @@
+/* init.c: main, spawning, and the one blocking loop.
+ *
+ * Set-up may die (one line, exit 125/126/127); once the loop runs usher
+ * only warns and carries on: PID 1 dying takes the whole container. */
+#include "usher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* What spawn's child reports through the close-on-exec pipe when it could
+ * not exec: the exit code it calls for and the line to print. */
+struct spawn_report {
+	int code;
+	char msg[252];
+};
+
+int64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* execvp with the environment plus `extra` ("NAME=value", replacing any
+ * NAME already there). Built on the stack rather than with setenv, which
+ * would link malloc and free (see log.c). */
+static void exec_with(char *const argv[], char *const extra[], size_t nextra)
+{
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	char *envp[n + nextra + 1];
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < nextra && !replaced; j++)
+			replaced = strncmp(environ[i], extra[j],
+					   strcspn(extra[j], "=") + 1) == 0;
+		if (!replaced)
+			envp[k++] = environ[i];
+	}
+	for (size_t j = 0; j < nextra; j++)
+		envp[k++] = extra[j];
+	envp[k] = NULL;
+	execvpe(argv[0], argv, envp);
+}
+
+/* The forked child: never returns. Order matters: own group first (so a
+ * -g forward from the parent cannot miss it), the terminal while SIGTTOU
+ * is still blocked, privileges while we still may, the mask last. */
+static _Noreturn void child_exec(struct usher *u, char *const argv[], bool hook,
+				 int report_fd)
+{
+	struct spawn_report r = { 0, "" };
+	char pidv[32], sigv[32], deadline[48], home[sizeof(u->creds->home) + 8];
+	char *extra[4];
+	size_t nextra = 0;
+
+	setpgid(0, 0);
+	if (!hook && u->foreground && tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+		WARN_ERRNO("cannot give the terminal to %s", argv[0]);
+	if (hook) {
+		char t[24], name[16];
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0 && fd != STDIN_FILENO) {
+			dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+		if (chdir(u->cwd) < 0)
+			WARN_ERRNO("stop hook: cannot enter %s", u->cwd);
+		fmt(pidv, sizeof(pidv), "USHER_CHILD_PID=%d", (int)u->main_pid);
+		fmt(sigv, sizeof(sigv), "USHER_SIGNAL=%s",
+		    sig_name(u->stop_sig, name, sizeof(name)));
+		fmt(deadline, sizeof(deadline), "USHER_DEADLINE=%s",
+		    fmt_seconds(u->tl.t0 + u->tl.grace - mono_now(), t, sizeof(t)));
+		extra[nextra++] = pidv;
+		extra[nextra++] = sigv;
+		extra[nextra++] = deadline;
+	}
+	if (u->creds) {
+		fmt(home, sizeof(home), "HOME=%s", u->creds->home[0] ? u->creds->home : "/");
+		extra[nextra++] = home;
+	}
+	if (u->creds && user_drop(u->creds, u->o.no_new_privs, r.msg, sizeof(r.msg)) < 0) {
+		r.code = EXIT_USHER;
+	} else if (!u->creds && u->o.no_new_privs &&
+		   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		fmt(r.msg, sizeof(r.msg), "cannot set no_new_privs: %s", strerror(errno));
+		r.code = EXIT_USHER;
+	} else {
+		sigprocmask(SIG_SETMASK, &u->orig_mask, NULL);
+		exec_with(argv, extra, nextra);
+		r.code = exec_failure_code(errno);
+		fmt(r.msg, sizeof(r.msg), "cannot run '%s': %s", argv[0],
+			 errno == ENOENT ? "command not found" : strerror(errno));
+	}
+	ssize_t w = write(report_fd, &r, sizeof(r));
+	(void)w;
+	_exit(r.code);
+}
+
+pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
+	    size_t errlen, int *code)
+{
+	struct spawn_report r;
+	int p[2];
+
+	*code = 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(u, argv, hook, p[1]);
+	close(p[1]);
+	/* also here, so the group exists before we could signal it; EACCES
+	 * (child already exec'd) and ESRCH (already gone) mean it did it */
+	setpgid(pid, pid);
+	/* EOF: exec succeeded. No EINTR: every signal is blocked. */
+	ssize_t n = read(p[0], &r, sizeof(r));
+	close(p[0]);
+	if (n == (ssize_t)sizeof(r)) {
+		*code = r.code;
+		fmt(err, errlen, "%s", r.msg);
+	}
+	return pid;
+}
+
+/* Descriptors usher inherited would stay open for the container's life:
+ * a pipe never sees EOF, a mount stays busy. The child keeps its copies. */
+static void close_inherited(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+	for (int fd = 3; fd < 1024; fd++) /* kernels before 5.9 */
+		close(fd);
+}
+
+static void forward(struct usher *u, int sig)
+{
+	char a[16], b[16];
+	int to = sig_forward_as(&u->o, sig);
+
+	if (!to) {
+		LOG(L_DEBUG, "dropped %s", sig_name(sig, a, sizeof(a)));
+		return;
+	}
+	if (!u->main_pid)
+		return; /* reaped: its PID may belong to someone else soon */
+	LOG(L_INFO, "forwarding %s as %s to %s %d", sig_name(sig, a, sizeof(a)),
+	    sig_name(to, b, sizeof(b)), u->o.pgroup ? "group" : "process",
+	    (int)(u->o.pgroup ? u->main_pgid : u->main_pid));
+	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
+}
+
+static void on_signal(struct usher *u, const siginfo_t *si)
+{
+	int sig = si->si_signo;
+
+	if (sig == SIGCHLD)
+		reap_all(u);
+	else if (sig == SIGPIPE && si->si_code == SI_USER && si->si_pid == u->self)
+		; /* our own write to a closed pipe; the kernel's, not a request */
+	else if (sig == SIGTERM || sig == SIGINT)
+		shutdown_on_stop(u, sig);
+	else
+		forward(u, sig);
+}
+
+/* The loop: block in one sigtimedwait, with a timeout only while a
+ * deadline is armed, so an idle usher never wakes up. */
+static int run(struct usher *u)
+{
+	siginfo_t si;
+
+	for (;;) {
+		int64_t wake, now = mono_now();
+		enum action a;
+		while ((a = timeline_next(&u->tl, now, &wake)) != ACT_NONE) {
+			if (a == ACT_EXIT)
+				goto out;
+			shutdown_perform(u, a);
+			now = mono_now();
+		}
+		struct timespec ts, *tp = NULL;
+		if (wake >= 0) {
+			int64_t d = wake > now ? wake - now : 0;
+			ts.tv_sec = (time_t)(d / NSEC_PER_SEC);
+			ts.tv_nsec = (long)(d % NSEC_PER_SEC);
+			tp = &ts;
+		}
+		/* EAGAIN: a deadline passed; EINTR: we were stopped and continued */
+		if (sigtimedwait(&u->blocked, &si, tp) > 0)
+			on_signal(u, &si);
+	}
+out:
+	if (u->tl.others_left)
+		LOG(L_WARN, "exiting with processes left that could not be killed");
+	if (u->exit_code < 0)
+		u->exit_code = u->main_pid ? 128 + SIGKILL
+					   : exit_code_for(u->main_status, u->o.success);
+	LOG(L_INFO, "exiting %d", u->exit_code);
+	return u->exit_code;
+}
+
+static void print(const char *s)
+{
+	size_t len = strlen(s);
+	while (len) {
+		ssize_t w = write(STDOUT_FILENO, s, len);
+		if (w <= 0)
+			_exit(EXIT_USHER);
+		s += w;
+		len -= (size_t)w;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct usher u;
+	static struct creds creds;
+	char err[256];
+	int code;
+
+	/* setuid usher would run any COMMAND as its owner */
+	if (getauxval(AT_SECURE))
+		DIE(EXIT_USHER, 0, "refusing to run setuid or setgid");
+	switch (opts_parse(&u.o, argc, argv, err, sizeof(err))) {
+	case PARSE_HELP:
+		print(usage_text);
+		return 0;
+	case PARSE_VERSION:
+		print("usher " USHER_VERSION "\n");
+		return 0;
+	case PARSE_ERROR:
+		DIE(EXIT_USHER, 0, "%s", err);
+	case PARSE_RUN:
+		break;
+	}
+	log_level = u.o.verbosity;
+	/* before anything starts, so a bad --user starts nothing */
+	if (u.o.user) {
+		if (user_resolve(u.o.user, "/etc/passwd", "/etc/group", &creds, err,
+				 sizeof(err)) < 0)
+			DIE(EXIT_USHER, 0, "%s", err);
+		u.creds = &creds;
+	}
+
+	u.self = getpid();
+	u.pid1 = u.self == 1;
+	u.exit_code = -1;
+	static char cwd[PATH_MAX], pidfile[PATH_MAX];
+	u.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	/* usher leaves its directory for /; keep a relative pidfile valid */
+	if (u.o.pidfile && u.o.pidfile[0] != '/') {
+		if (fmt(pidfile, sizeof(pidfile), "%s/%s", u.cwd, u.o.pidfile) + 1 >=
+		    sizeof(pidfile))
+			DIE(EXIT_USHER, ENAMETOOLONG, "--pidfile %s", u.o.pidfile);
+		u.o.pidfile = pidfile;
+	}
+	u.tl.phase = PH_RUN;
+	u.tl.grace = u.o.grace_ns;
+	u.tl.hook_timeout = u.o.hook_timeout_ns;
+	u.tl.t0 = u.tl.kill_at = -1;
+	u.tl.has_hook = u.o.hook_argv != NULL;
+	u.tl.main_running = true;
+
+	/* Block, don't catch: blocked signals queue even for a namespace's
+	 * init, which the kernel would otherwise spare from default actions. */
+	sig_blockable(&u.blocked);
+	if (sigprocmask(SIG_BLOCK, &u.blocked, &u.orig_mask) < 0)
+		DIE(EXIT_USHER, errno, "cannot block signals");
+	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them */
+	if (!u.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		DIE(EXIT_USHER, errno, "cannot become a subreaper");
+	bool parent_gone = false;
+	if (u.o.pdeathsig) {
+		pid_t ppid = getppid();
+		if (prctl(PR_SET_PDEATHSIG, u.o.pdeathsig, 0, 0, 0) < 0)
+			DIE(EXIT_USHER, errno, "cannot set the parent death signal");
+		/* the parent may have died before prctl: then no signal comes */
+		parent_gone = ppid != 0 && getppid() != ppid;
+	}
+	u.foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+
+	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
+	if (u.main_pid < 0)
+		DIE(EXIT_USHER, errno, "cannot fork");
+	if (code)
+		DIE(code, 0, "%s", err);
+	u.main_pgid = u.main_pid;
+	LOG(L_INFO, "started %s as process %d%s", u.o.argv[0], (int)u.main_pid,
+	    u.pid1 ? "" : " (usher is a subreaper)");
+
+	close_inherited();
+	if (chdir("/") < 0)
+		WARN_ERRNO("cannot change directory to /");
+	if (parent_gone) {
+		siginfo_t si = { .si_signo = u.o.pdeathsig };
+		on_signal(&u, &si);
+	}
+	return run(&u);
+}

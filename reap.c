@@ -1,0 +1,265 @@
+/* reap.c: reaping, exit status, and the processes left behind. */
+#include "usher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+#define MAX_LEFTOVERS 4096
+
+int exit_code_for(int wstatus, const unsigned char success[256 / 8])
+{
+	int code;
+
+	if (WIFEXITED(wstatus))
+		code = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		code = 128 + WTERMSIG(wstatus);
+	else
+		code = EXIT_USHER; /* stopped/continued are never reaped */
+	if (code < 256 && (success[code / 8] & (1u << (code % 8))))
+		return 0;
+	return code;
+}
+
+int exec_failure_code(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+/* Fixed point over the (pid, ppid) table: a process is a descendant when
+ * its parent is root or a descendant. Tables are small (one container). */
+size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
+			pid_t *out, size_t max)
+{
+	size_t found = 0;
+	bool grew = true;
+
+	while (grew && found < max) {
+		grew = false;
+		for (size_t i = 0; i < n && found < max; i++) {
+			pid_t pid = pairs[i][0], ppid = pairs[i][1];
+			bool parent_in = ppid == root, known = pid == root;
+			for (size_t j = 0; j < found; j++) {
+				known = known || out[j] == pid;
+				parent_in = parent_in || out[j] == ppid;
+			}
+			if (parent_in && !known) {
+				out[found++] = pid;
+				grew = true;
+			}
+		}
+	}
+	return found;
+}
+
+void reap_all(struct usher *u)
+{
+	char sig[16];
+
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (pid <= 0) {
+			/* 0: children remain, none exited; ECHILD: none remain */
+			u->tl.others_left = pid == 0;
+			break;
+		}
+		if (pid == u->main_pid) {
+			u->main_status = st;
+			u->main_pid = 0;
+			u->tl.main_running = false;
+			/* a starter that exited 0 hands over to its daemon */
+			u->tl.follow = u->o.pidfile && WIFEXITED(st) &&
+				       WEXITSTATUS(st) == 0;
+			if (WIFSIGNALED(st))
+				LOG(L_INFO, "main process %d killed by %s", (int)pid,
+				    sig_name(WTERMSIG(st), sig, sizeof(sig)));
+			else
+				LOG(L_INFO, "main process %d exited %d", (int)pid,
+				    WEXITSTATUS(st));
+		} else if (pid == u->hook_pid) {
+			u->hook_pid = 0;
+			u->tl.hook_running = false;
+			char t[24];
+			if (WIFSIGNALED(st))
+				LOG(L_INFO, "+%ss stop hook killed by %s",
+				    fmt_seconds(mono_now() - u->t_base, t, sizeof(t)),
+				    sig_name(WTERMSIG(st), sig, sizeof(sig)));
+			else
+				LOG(L_INFO, "+%ss stop hook exited %d",
+				    fmt_seconds(mono_now() - u->t_base, t, sizeof(t)),
+				    WEXITSTATUS(st));
+		} else {
+			LOG(L_DEBUG, "reaped %d", (int)pid);
+		}
+	}
+}
+
+bool is_live_child(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (pid <= 0 || waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return false; /* ECHILD: not ours */
+	return si.si_pid == 0; /* 0: still running */
+}
+
+const char *proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[32];
+	int fd;
+	ssize_t n = -1;
+
+	fmt(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		fmt(buf, len, "?");
+		return buf;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* Parent pid from /proc/PID/stat: the field after the last ')', since the
+ * command name itself may hold spaces and parentheses. */
+static pid_t proc_ppid(pid_t pid, char *state)
+{
+	char path[32], buf[512];
+	int fd;
+	ssize_t n;
+
+	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	*state = p[2];
+	long ppid = 0;
+	for (p += 4; *p >= '0' && *p <= '9'; p++)
+		ppid = ppid * 10 + (*p - '0');
+	return *p == ' ' ? (pid_t)ppid : -1;
+}
+
+/* Every live process in /proc but usher itself, as (pid, ppid) pairs.
+ * Returns the count, or -1 when /proc cannot be read. */
+static int proc_scan(pid_t (*pairs)[2], size_t max, pid_t self)
+{
+	static char buf[8192] __attribute__((aligned(8)));
+	size_t n = 0;
+	long got;
+	/* getdents64 and not opendir: opendir needs malloc and free */
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < got && n < max;) {
+			struct dirent64_ {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *e = (struct dirent64_ *)(void *)(buf + off);
+			off += e->reclen;
+			long pid = 0;
+			const char *c = e->name;
+			for (; *c >= '0' && *c <= '9'; c++)
+				pid = pid * 10 + (*c - '0');
+			if (*c || pid <= 0 || pid == self)
+				continue;
+			char state;
+			pid_t ppid = proc_ppid((pid_t)pid, &state);
+			if (ppid < 0 || state == 'Z') /* gone, or only waiting for us */
+				continue;
+			pairs[n][0] = (pid_t)pid;
+			pairs[n][1] = ppid;
+			n++;
+		}
+	}
+	close(fd);
+	return (int)n;
+}
+
+/* Signal a descendant found in a scan without racing PID reuse: pin it
+ * with a pidfd, then check it still has a parent we proved is ours. */
+static void signal_descendant(pid_t pid, const pid_t *known, size_t n, pid_t self,
+			      int sig)
+{
+	char state;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return; /* exited meanwhile: nothing to signal */
+	pid_t ppid = proc_ppid(pid, &state);
+	bool ours = ppid == self;
+	for (size_t i = 0; i < n && !ours; i++)
+		ours = known[i] == ppid;
+	if (ours && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		WARN_ERRNO("cannot signal process %d", (int)pid);
+	close(fd);
+}
+
+int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
+{
+	static pid_t pairs[MAX_LEFTOVERS][2];
+	static pid_t found[MAX_LEFTOVERS];
+	int n = proc_scan(pairs, MAX_LEFTOVERS, u->self);
+	size_t count = 0, used = 0;
+
+	if (names && len)
+		names[0] = '\0';
+	if (n >= 0) {
+		if (u->pid1) {
+			for (int i = 0; i < n; i++)
+				found[count++] = pairs[i][0];
+		} else {
+			count = pick_descendants((const pid_t(*)[2])pairs, (size_t)n,
+						 u->self, found, MAX_LEFTOVERS);
+		}
+	}
+	/* As PID 1 everything in the namespace is ours: one kill(-1) reaches
+	 * all, including what was forked after the scan. */
+	if (u->pid1) {
+		if (kill(-1, sig) < 0 && errno != ESRCH)
+			WARN_ERRNO("cannot signal leftover processes");
+	} else if (n < 0) {
+		LOG(L_WARN, "cannot read /proc: leftover processes not signalled");
+		return -1;
+	} else {
+		for (size_t i = 0; i < count; i++)
+			signal_descendant(found[i], found, count, u->self, sig);
+	}
+	for (size_t i = 0; names && i < count && used + 40 < len; i++) {
+		char comm[17];
+		used += fmt(names + used, len - used, "%s%d (%s)", i ? ", " : "",
+			    (int)found[i], proc_comm(found[i], comm, sizeof(comm)));
+	}
+	return n < 0 ? -1 : (int)count;
+}

@@ -1,0 +1,330 @@
+/* shutdown.c: the deadline-aware stop timeline and the stop hook.
+ *
+ * t0 = first SIGTERM/SIGINT; D = t0 + grace (the platform's SIGKILL);
+ * K = D - min(1 s, grace / 10), when usher kills what is left itself so it
+ * finishes, with a log line, before the platform shoots it blind. The pure
+ * half (timeline_*) decides; the other half (shutdown_*) acts. */
+#include "usher.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FOLLOW_WINDOW (5 * NSEC_PER_SEC)
+
+int64_t kill_point(int64_t start, int64_t grace)
+{
+	int64_t margin = grace / 10 < NSEC_PER_SEC ? grace / 10 : NSEC_PER_SEC;
+	return start + grace - margin;
+}
+
+int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout)
+{
+	int64_t k = kill_point(t0, grace);
+	int64_t h = t0 + (hook_timeout < 0 ? grace / 2 : hook_timeout);
+	return h < k ? h : k;
+}
+
+int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
+		 size_t max)
+{
+	size_t len = strlen(cmd), n = 0;
+
+	if (len >= storelen || max == 0)
+		return -1;
+	memcpy(store, cmd, len + 1);
+	for (char *tok = strtok(store, " \t"); tok; tok = strtok(NULL, " \t")) {
+		if (n + 1 >= max)
+			return -1;
+		argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	return n ? (int)n : -1;
+}
+
+const char *fmt_seconds(int64_t ns, char *buf, size_t len)
+{
+	if (ns < 0)
+		ns = 0;
+	long long ms = (long long)(ns % NSEC_PER_SEC / 1000000);
+	fmt(buf, len, "%lld.%c%c%c", (long long)(ns / NSEC_PER_SEC),
+	    (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10));
+	return buf;
+}
+
+enum action timeline_stop(struct timeline *t, int64_t now)
+{
+	if (t->t0 < 0) {
+		int64_t k = kill_point(now, t->grace);
+		t->t0 = now;
+		if (t->kill_at < 0 || k < t->kill_at)
+			t->kill_at = k;
+		t->hook_until = hook_deadline(now, t->grace, t->hook_timeout);
+		if (t->phase == PH_RUN)
+			return t->has_hook && t->main_running ? ACT_RUN_HOOK
+							      : ACT_FORWARD;
+	}
+	/* a second stop signal ends the hook's wait at once */
+	return t->phase == PH_HOOK ? ACT_KILL_HOOK : ACT_NONE;
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
+}
+
+enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
+{
+	*wake = -1;
+	switch (t->phase) {
+	case PH_RUN:
+	case PH_STOP:
+		if (!t->main_running)
+			return t->follow ? ACT_FOLLOW : ACT_DRAIN;
+		if (t->phase == PH_RUN)
+			return ACT_NONE; /* idle: no timeout at all */
+		break;
+	case PH_HOOK:
+		if (!t->hook_running)
+			return ACT_FORWARD;
+		if (now >= t->hook_until)
+			return ACT_KILL_HOOK;
+		*wake = t->hook_until;
+		return ACT_NONE;
+	case PH_FOLLOW:
+		if (now >= t->follow_until || (t->kill_at >= 0 && now >= t->kill_at))
+			return ACT_FOLLOW_FAIL;
+		if (now >= t->follow_next)
+			return ACT_FOLLOW_POLL;
+		*wake = earliest(t->kill_at, earliest(t->follow_next, t->follow_until));
+		return ACT_NONE;
+	case PH_DRAIN:
+		if (!t->others_left)
+			return ACT_EXIT;
+		break;
+	case PH_KILL:
+		/* SIGKILLed processes die at once; one that cannot (stuck in
+		 * the kernel, or out of reach without /proc) is not waited
+		 * for past the platform's own deadline */
+		if (!t->others_left || now >= t->kill_at + NSEC_PER_SEC)
+			return ACT_EXIT;
+		*wake = t->kill_at + NSEC_PER_SEC;
+		return ACT_NONE;
+	case PH_EXIT:
+		return ACT_EXIT;
+	}
+	if (now >= t->kill_at)
+		return ACT_KILL_ALL;
+	*wake = t->kill_at;
+	return ACT_NONE;
+}
+
+/* ---- acting on it ------------------------------------------------------- */
+
+static const char *since(const struct usher *u, char *buf, size_t len)
+{
+	return fmt_seconds(mono_now() - u->t_base, buf, len);
+}
+
+/* Stop signal (rewritten) then SIGCONT, so a stopped child can act on it. */
+static void forward_stop(struct usher *u, int sig)
+{
+	char t[24], name[16];
+	int to = sig_forward_as(&u->o, sig);
+
+	u->tl.phase = PH_STOP;
+	if (!u->main_pid)
+		return;
+	LOG(L_INFO, "+%ss forwarding %s to main process %d", since(u, t, sizeof(t)),
+	    sig_name(to ? to : sig, name, sizeof(name)), (int)u->main_pid);
+	if (to)
+		sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
+	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, SIGCONT);
+}
+
+static void run_hook(struct usher *u)
+{
+	char err[256], t[24];
+	int code;
+
+	u->tl.has_hook = false; /* at most once */
+	pid_t pid = spawn(u, u->o.hook_argv, true, err, sizeof(err), &code);
+	if (pid < 0) {
+		WARN_ERRNO("cannot fork the stop hook");
+		forward_stop(u, u->stop_sig);
+		return;
+	}
+	if (code) {
+		LOG(L_WARN, "stop hook: %s", err);
+		/* the failed child is reaped like any other */
+		forward_stop(u, u->stop_sig);
+		return;
+	}
+	u->hook_pid = pid;
+	u->tl.hook_running = true;
+	u->tl.phase = PH_HOOK;
+	LOG(L_INFO, "+%ss stop hook %s started (pid %d), may run %ss",
+	    since(u, t, sizeof(t)), u->o.hook_argv[0], (int)pid,
+	    fmt_seconds(u->tl.hook_until - u->tl.t0, err, sizeof(err)));
+}
+
+static void kill_hook(struct usher *u, const char *why)
+{
+	char t[24];
+
+	if (u->hook_pid) {
+		LOG(L_WARN, "+%ss stop hook (pid %d) %s: sending SIGKILL",
+		    since(u, t, sizeof(t)), (int)u->hook_pid, why);
+		/* its own group: whatever the hook started goes with it */
+		if (kill(-u->hook_pid, SIGKILL) < 0 && errno != ESRCH)
+			WARN_ERRNO("cannot kill the stop hook");
+	}
+}
+
+static void adopt(struct usher *u, pid_t pid)
+{
+	char t[24];
+
+	u->main_pid = pid;
+	u->main_pgid = getpgid(pid);
+	u->followed = true;
+	u->tl.main_running = true;
+	u->tl.follow = false;
+	LOG(L_INFO, "following process %d from %s", (int)pid, u->o.pidfile);
+	if (u->tl.t0 >= 0) {
+		(void)t;
+		forward_stop(u, u->stop_sig);
+	} else {
+		u->tl.phase = PH_RUN;
+	}
+}
+
+static void drain(struct usher *u, int64_t now)
+{
+	char t[24], names[512];
+
+	if (u->exit_code < 0)
+		u->exit_code = exit_code_for(u->main_status, u->o.success);
+	if (u->tl.t0 < 0 && u->tl.kill_at < 0) {
+		u->t_base = now;
+		u->tl.kill_at = kill_point(now, u->tl.grace);
+	}
+	u->tl.phase = PH_DRAIN;
+	if (!u->tl.others_left)
+		return;
+	int n = leftovers_signal(u, SIGTERM, names, sizeof(names));
+	if (n != 0)
+		LOG(L_INFO, "+%ss main process gone; %d left, sent SIGTERM: %s",
+		    since(u, t, sizeof(t)), n, names);
+}
+
+static void kill_all(struct usher *u)
+{
+	char t[24], g[24], names[512];
+
+	u->tl.phase = PH_KILL;
+	int n = leftovers_signal(u, SIGKILL, names, sizeof(names));
+	fmt_seconds(u->tl.grace, g, sizeof(g));
+	if (n > 0)
+		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL %s%s",
+		    since(u, t, sizeof(t)), g, u->main_pid ? "main process and " : "",
+		    names);
+	else if (u->main_pid && u->pid1) /* kill(-1) got it; the scan did not */
+		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL main process %d",
+		    since(u, t, sizeof(t)), g, (int)u->main_pid);
+}
+
+void shutdown_perform(struct usher *u, enum action a)
+{
+	int64_t now = mono_now();
+	pid_t pid;
+
+	switch (a) {
+	case ACT_RUN_HOOK:
+		run_hook(u);
+		break;
+	case ACT_KILL_HOOK:
+		kill_hook(u, now >= u->tl.hook_until ? "ran out of time"
+						     : "cut short by a second stop signal");
+		/* fall through */
+	case ACT_FORWARD:
+		forward_stop(u, u->stop_sig);
+		break;
+	case ACT_FOLLOW:
+		if (u->followed) {
+			/* a daemon that replaced itself (nginx binary upgrade)
+			 * left its successor's PID behind: look once */
+			pid = pidfile_read(u->o.pidfile);
+			u->tl.follow = false;
+			if (pid > 0 && is_live_child(pid))
+				adopt(u, pid);
+			break;
+		}
+		u->tl.phase = PH_FOLLOW;
+		u->tl.follow_until = now + FOLLOW_WINDOW;
+		u->tl.follow_next = now;
+		break;
+	case ACT_FOLLOW_POLL:
+		pid = pidfile_read(u->o.pidfile);
+		if (pid > 0 && is_live_child(pid)) {
+			adopt(u, pid);
+			break;
+		}
+		/* back off: a quarter of the time waited so far, 10-500 ms */
+		int64_t step = (now - (u->tl.follow_until - FOLLOW_WINDOW)) / 4;
+		step = step < 10000000 ? 10000000 : step > 500000000 ? 500000000 : step;
+		u->tl.follow_next = now + step;
+		break;
+	case ACT_FOLLOW_FAIL:
+		pid = pidfile_read(u->o.pidfile);
+		if (pid > 0)
+			logmsg(0, "pidfile %s names process %d, which is not a live child of usher",
+			       u->o.pidfile, (int)pid);
+		else
+			logmsg(0, "pidfile %s did not appear (or hold a PID) within 5 s",
+			       u->o.pidfile);
+		u->exit_code = EXIT_USHER;
+		u->tl.follow = false;
+		u->tl.phase = PH_RUN;
+		break;
+	case ACT_DRAIN:
+		drain(u, now);
+		break;
+	case ACT_KILL_ALL:
+		kill_all(u);
+		break;
+	case ACT_NONE:
+	case ACT_EXIT:
+		break;
+	}
+}
+
+void shutdown_on_stop(struct usher *u, int sig)
+{
+	int64_t now = mono_now();
+	char t[24], g[24], name[16];
+
+	if (u->tl.t0 < 0) {
+		u->stop_sig = sig;
+		if (u->tl.kill_at < 0) /* not already counting from a main exit */
+			u->t_base = now;
+		LOG(L_INFO, "+%ss %s received: stopping, grace %ss", since(u, t, sizeof(t)),
+		    sig_name(sig, name, sizeof(name)), fmt_seconds(u->tl.grace, g, sizeof(g)));
+	}
+	enum action a = timeline_stop(&u->tl, now);
+	if (a == ACT_KILL_HOOK) {
+		kill_hook(u, "cut short by a second stop signal");
+		forward_stop(u, sig);
+	} else if (a != ACT_NONE) {
+		shutdown_perform(u, a);
+	} else if (u->tl.phase == PH_STOP && u->main_pid) {
+		int to = sig_forward_as(&u->o, sig);
+		if (to)
+			sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
+	}
+}

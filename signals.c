@@ -1,0 +1,186 @@
+/* signals.c: signal names, the blocked set, rewriting and forwarding. */
+#include "usher.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Names by number, as the kernel numbers them on x86, ARM and most others;
+ * usher is Linux-only and these are the signals Docker and kill(1) name. */
+static const char *const names[32] = {
+	NULL,     "HUP",  "INT",    "QUIT", "ILL",    "TRAP",   "ABRT",
+	"BUS",    "FPE",  "KILL",   "USR1", "SEGV",   "USR2",   "PIPE",
+	"ALRM",   "TERM", "STKFLT", "CHLD", "CONT",   "STOP",   "TSTP",
+	"TTIN",   "TTOU", "URG",    "XCPU", "XFSZ",   "VTALRM", "PROF",
+	"WINCH",  "IO",   "PWR",    "SYS",
+};
+
+/* Aliases some tools print; accepted, never printed. */
+static const struct {
+	const char *name;
+	int sig;
+} aliases[] = { { "IOT", SIGABRT }, { "CLD", SIGCHLD }, { "POLL", SIGIO } };
+
+/* Strict decimal: digits only, no sign, no blanks, no overflow. */
+static int parse_uint(const char *s, int max)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return (int)v;
+}
+
+/* Why by hand and not str2sig: musl has none, and musl's SIGRTMIN (35)
+ * differs from the RTMIN everybody else means (34). */
+int sig_parse(const char *s)
+{
+	int n;
+
+	if (!s)
+		return -1;
+	if (*s >= '0' && *s <= '9') {
+		n = parse_uint(s, SIG_LAST);
+		return n >= 1 ? n : -1;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (n = 1; n < 32; n++)
+		if (strcasecmp(s, names[n]) == 0)
+			return n;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcasecmp(s, aliases[i].name) == 0)
+			return aliases[i].sig;
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		bool max = toupper((unsigned char)s[3]) == 'A';
+		int base = max ? SIG_LAST : SIG_RTMIN;
+		const char *rest = s + 5;
+		if (!*rest)
+			return base;
+		if (*rest != (max ? '-' : '+'))
+			return -1;
+		n = parse_uint(rest + 1, SIG_LAST - SIG_RTMIN);
+		if (n < 0)
+			return -1;
+		return max ? base - n : base + n;
+	}
+	return -1;
+}
+
+const char *sig_name(int sig, char *buf, size_t len)
+{
+	if (sig > 0 && sig < 32)
+		fmt(buf, len, "%s", names[sig]);
+	else if (sig == SIG_RTMIN)
+		fmt(buf, len, "RTMIN");
+	else if (sig > SIG_RTMIN && sig <= SIG_LAST)
+		fmt(buf, len, "RTMIN+%d", sig - SIG_RTMIN);
+	else
+		fmt(buf, len, "%d", sig);
+	return buf;
+}
+
+/* "FROM:TO[,FROM:TO...]". TO may be 0: drop the signal. */
+int rewrite_parse(const char *s, unsigned char table[SIG_LAST + 1], char *err,
+		  size_t errlen)
+{
+	char item[64];
+
+	do {
+		size_t len = strcspn(s, ",");
+		if (len == 0 || len >= sizeof(item)) {
+			fmt(err, errlen, "invalid rewrite '%s' (want FROM:TO)", s);
+			return -1;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		char *colon = strchr(item, ':');
+		if (!colon) {
+			fmt(err, errlen, "invalid rewrite '%s' (want FROM:TO)", item);
+			return -1;
+		}
+		*colon = '\0';
+		int from = sig_parse(item);
+		int to = strcmp(colon + 1, "0") == 0 ? 0 : sig_parse(colon + 1);
+		if (from < 0 || to < 0) {
+			fmt(err, errlen, "invalid signal '%s' in rewrite",
+				 from < 0 ? item : colon + 1);
+			return -1;
+		}
+		if (from == SIGKILL || from == SIGSTOP || from == SIGCHLD ||
+		    sig_is_fault(from)) {
+			fmt(err, errlen,
+				 "signal '%s' cannot be rewritten: usher never "
+				 "receives it to forward",
+				 item);
+			return -1;
+		}
+		table[from] = (unsigned char)to;
+		s += len;
+	} while (*s++ == ',');
+	return 0;
+}
+
+/* The faults a bug of usher's own would raise: blocking them would hang
+ * PID 1 instead of letting it crash visibly; forwarding them means nothing. */
+bool sig_is_fault(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE:
+	case SIGTRAP: case SIGSYS: case SIGABRT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Why bit by bit: sigaddset refuses 32..34 (reserved by glibc and musl for
+ * threads), yet a signal with those numbers can still arrive and would kill
+ * a subreaper usher with its default action. usher has no threads. */
+void sig_blockable(sigset_t *set)
+{
+	unsigned long *bits = (unsigned long *)(void *)set;
+	const unsigned bpw = (unsigned)(sizeof(unsigned long) * CHAR_BIT);
+
+	memset(set, 0, sizeof(*set));
+	for (int sig = 1; sig <= SIG_LAST; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig_is_fault(sig))
+			continue;
+		bits[(unsigned)(sig - 1) / bpw] |= 1UL << ((unsigned)(sig - 1) % bpw);
+	}
+}
+
+int sig_forward_as(const struct opts *o, int sig)
+{
+	if (sig < 1 || sig > SIG_LAST || sig == SIGCHLD)
+		return 0;
+	return o->rewrite[sig];
+}
+
+/* ESRCH is tolerated: the target may have exited a moment ago (it is a
+ * zombie until reaped, so this only happens for a group whose leader left). */
+int sig_send(pid_t pid, pid_t pgid, bool group, int sig)
+{
+	char name[16];
+
+	if (pid <= 0 || sig <= 0)
+		return 0;
+	pid_t target = group ? -pgid : pid;
+	if (kill(target, sig) < 0 && errno != ESRCH) {
+		WARN_ERRNO("cannot send %s to %s %d", sig_name(sig, name, sizeof(name)),
+			   group ? "process group" : "process", (int)(group ? pgid : pid));
+		return -1;
+	}
+	return 0;
+}
