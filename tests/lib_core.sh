@@ -161,3 +161,13 @@ run_usher() {
 one_error_line() {
 	[ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" = 1 ] && [ "${1#usher: }" != "$1" ]
 }
+
+# only_std_fds PID: PID holds descriptors 0-2 and, besides them, nothing
+# but signalfds (how usher may wait for signals).
+only_std_fds() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		case ${fd##*/} in 0 | 1 | 2) continue ;; esac
+		[ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:[signalfd]" ] || return 1
+	done
+}
