@@ -366,23 +366,39 @@ static bool setgroups_denied(void)
 	return got && strncmp(buf, "deny", 4) == 0;
 }
 
+enum drop_step { STEP_GROUPS, STEP_GID, STEP_UID };
+
 /* "cannot switch to uid N: strerror" plus, inside a user namespace, the
- * likely reason: EINVAL means the id has no mapping there; EPERM from
- * setgroups means /proc/self/setgroups says deny. */
-static int switch_failed(const struct creds *c, int e, bool in_setgroups,
+ * likely reason: EINVAL means an id has no mapping there (name which one,
+ * the message only names the uid); EPERM from setgroups means
+ * /proc/self/setgroups says deny. */
+static int switch_failed(const struct creds *c, int e, enum drop_step step,
 			 char *err, size_t errlen)
 {
-	const char *hint = "";
+	char hint[128] = "";
 
-	if (e == EINVAL)
-		hint = " (is the id mapped in this user namespace?)";
+	if (e == EINVAL && step == STEP_UID)
+		snprintf(hint, sizeof(hint),
+			 " (is uid %lu mapped in this user namespace?)",
+			 (unsigned long)c->uid);
+	else if (e == EINVAL && (step == STEP_GID || c->ngroups == 1))
+		snprintf(hint, sizeof(hint),
+			 " (is gid %lu mapped in this user namespace?)",
+			 (unsigned long)c->gid);
+	else if (e == EINVAL)
+		snprintf(hint, sizeof(hint),
+			 " (are gid %lu and all %zu groups mapped in this user "
+			 "namespace?)",
+			 (unsigned long)c->gid, c->ngroups);
 	else if (e == EPERM && in_user_ns()) {
-		if (in_setgroups && setgroups_denied())
-			hint = " (/proc/self/setgroups is \"deny\" in this "
-			       "user namespace)";
+		if (step == STEP_GROUPS && setgroups_denied())
+			snprintf(hint, sizeof(hint),
+				 " (/proc/self/setgroups is \"deny\" in this "
+				 "user namespace)");
 		else
-			hint = " (no CAP_SETUID/CAP_SETGID in this user "
-			       "namespace, or the id is not mapped)";
+			snprintf(hint, sizeof(hint),
+				 " (no CAP_SETUID/CAP_SETGID in this user "
+				 "namespace)");
 	}
 	snprintf(err, errlen, "cannot switch to uid %lu: %s%s",
 		 (unsigned long)c->uid, strerror(e), hint);
@@ -429,11 +445,13 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 
 		if (!noop) {
 			if (setgroups(c->ngroups, c->groups) != 0)
-				return switch_failed(c, errno, true, err,
+				return switch_failed(c, errno, STEP_GROUPS, err,
 						     errlen);
-			if (setresgid(c->gid, c->gid, c->gid) != 0 ||
-			    setresuid(c->uid, c->uid, c->uid) != 0)
-				return switch_failed(c, errno, false, err,
+			if (setresgid(c->gid, c->gid, c->gid) != 0)
+				return switch_failed(c, errno, STEP_GID, err,
+						     errlen);
+			if (setresuid(c->uid, c->uid, c->uid) != 0)
+				return switch_failed(c, errno, STEP_UID, err,
 						     errlen);
 			/* Trust nothing: any surprise is a failure, never a
 			 * silent run with more privilege than asked. */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -600,6 +601,85 @@ static void test_drop_to_root(void **state)
 	assert_int_equal(in_child(root_child, msg, sizeof(msg)), 0);
 }
 
+/* In a fresh user namespace where only uid 0 and gids 0..999 are mapped,
+ * ask user_drop for target; return its error text. */
+static void drop_in_userns(const struct creds *target, char *msg,
+			   size_t msglen)
+{
+	int go[2], out[2], st;
+	pid_t pid;
+	char path[64];
+	ssize_t n;
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char e[256], x;
+
+		close(go[1]);
+		close(out[0]);
+		if (unshare(CLONE_NEWUSER) != 0 || read(go[0], &x, 1) != 1)
+			_exit(9);
+		if (user_drop(target, false, e, sizeof(e)) == 0)
+			_exit(1);
+		say(out[1], e);
+		_exit(0);
+	}
+	close(go[0]);
+	close(out[1]);
+	/* the parent maps the child's namespace, as a container runtime
+	 * would; waiting for the child's unshare by polling its map owner */
+	for (int i = 0; i < 500; i++) {
+		char a[64] = "", b[64] = "";
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if (readlink(path, a, sizeof(a) - 1) > 0 &&
+		    readlink("/proc/self/ns/user", b, sizeof(b) - 1) > 0 &&
+		    strcmp(a, b) != 0)
+			break;
+		usleep(10000);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0 0 1\n", 6), 6);
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0 0 1000\n", 9), 9);
+	close(fd);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	n = read(out[0], msg, msglen - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_drop_userns_hints(void **state)
+{
+	char msg[256];
+	const struct creds unmapped_uid = {.uid = 999, .gid = 999,
+					   .ngroups = 1, .groups = {999},
+					   .home = "/"};
+	const struct creds unmapped_gid = {.uid = 0, .gid = 1000,
+					   .ngroups = 1, .groups = {1000},
+					   .home = "/"};
+
+	(void)state;
+	need_root();
+	drop_in_userns(&unmapped_uid, msg, sizeof(msg));
+	assert_string_equal(msg, "cannot switch to uid 999: Invalid argument "
+				 "(is uid 999 mapped in this user namespace?)");
+	drop_in_userns(&unmapped_gid, msg, sizeof(msg));
+	assert_string_equal(msg, "cannot switch to uid 0: Invalid argument "
+				 "(is gid 1000 mapped in this user namespace?)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_drop_not_root_same),
 		cmocka_unit_test(test_nnp_without_user),
 		cmocka_unit_test(test_drop_to_root),
+		cmocka_unit_test(test_drop_userns_hints),
 	};
 	return cmocka_run_group_tests_name("user", tests, setup, teardown);
 }
