@@ -97,8 +97,8 @@ if [ -z "$CHROOT_WHY" ]; then
 	cp "$FIX/passwd" "$FIX/group" "$ETC/etc/"
 fi
 chroot_skip() {
-	local i
-	for i in $(seq "$1"); do skip "$CHROOT_WHY"; done
+	local _
+	for _ in $(seq "$1"); do skip "$CHROOT_WHY"; done
 }
 
 # ---- no /etc: numeric ids (FROM scratch) -----------------------------------
@@ -306,7 +306,7 @@ else
 		>"$T_TMP/out" 2>"$T_TMP/err" &
 	outer=$!
 	# wait for: unshare -> usher (PID 1 inside) -> sleep, already 65534
-	usher_pid= ready=
+	usher_pid="" ready=""
 	for _ in $(seq 100); do
 		usher_pid=$(children "$outer" | awk '{print $1}')
 		if [ -n "$usher_pid" ]; then
