@@ -27,13 +27,6 @@ struct spawn_report {
 	char msg[252];
 };
 
-int64_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 /* execvp with the environment plus `extra` ("NAME=value", replacing any
  * NAME already there). Built on the stack rather than with setenv, which
  * would link malloc and free (see log.c). */
@@ -94,11 +87,8 @@ static _Noreturn void child_exec(struct usher *u, char *const argv[], bool hook,
 		fmt(home, sizeof(home), "HOME=%s", u->creds->home[0] ? u->creds->home : "/");
 		extra[nextra++] = home;
 	}
-	if (u->creds && user_drop(u->creds, u->o.no_new_privs, r.msg, sizeof(r.msg)) < 0) {
-		r.code = EXIT_USHER;
-	} else if (!u->creds && u->o.no_new_privs &&
-		   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		fmt(r.msg, sizeof(r.msg), "cannot set no_new_privs: %s", strerror(errno));
+	if ((u->creds || u->o.no_new_privs) &&
+	    user_drop(u->creds, u->o.no_new_privs, r.msg, sizeof(r.msg)) < 0) {
 		r.code = EXIT_USHER;
 	} else {
 		sigprocmask(SIG_SETMASK, &u->orig_mask, NULL);
@@ -269,7 +259,8 @@ int main(int argc, char **argv)
 	u.pid1 = u.self == 1;
 	u.exit_code = -1;
 	static char cwd[PATH_MAX], pidfile[PATH_MAX];
-	u.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	/* the raw call: musl's getcwd links strdup and malloc */
+	u.cwd = syscall(SYS_getcwd, cwd, sizeof(cwd)) > 0 && cwd[0] == '/' ? cwd : "/";
 	/* usher leaves its directory for /; keep a relative pidfile valid */
 	if (u.o.pidfile && u.o.pidfile[0] != '/') {
 		if (fmt(pidfile, sizeof(pidfile), "%s/%s", u.cwd, u.o.pidfile) + 1 >=

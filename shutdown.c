@@ -11,9 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FOLLOW_WINDOW (5 * NSEC_PER_SEC)
+
+int64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
 
 int64_t kill_point(int64_t start, int64_t grace)
 {

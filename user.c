@@ -14,10 +14,12 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Largest id accepted on the command line: beyond it, tools that keep ids in
@@ -85,38 +87,58 @@ typedef int (*line_fn)(char *line, void *ctx);
  * no /etc); any other failure to read it is an error, because an unreadable
  * passwd could hide the entry that decides the gid. Lines of any length are
  * read whole: a big group's member list is legitimately long. */
+/* The whole file goes into one anonymous mapping (not stdio and malloc,
+ * which would double the binary, see log.c), so lines of any length work
+ * and callbacks may write into them. */
 static int for_each_line(const char *path, line_fn fn, void *ctx, char *err,
 			 size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int r = 0;
+	struct stat st;
+	int r = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	if (!f) {
+	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		snprintf(err, errlen, "cannot open %s: %s", path,
-			 strerror(errno));
+		fmt(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		/* an embedded NUL would silently shorten the line: junk */
-		if (strlen(line) != (size_t)len)
-			continue;
-		if ((r = fn(line, ctx)) != 0)
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > (64 << 20)) {
+		int e = st.st_size > 0 ? EFBIG : errno;
+		close(fd);
+		fmt(err, errlen, "cannot read %s: %s", path, strerror(e));
+		return -1;
+	}
+	size_t size = (size_t)st.st_size, len = 0;
+	char *buf = mmap(NULL, size + 1, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		close(fd);
+		fmt(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+		if (n == 0)
+			break; /* shrank meanwhile */
+		if (n < 0) {
+			fmt(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			r = -1;
 			break;
+		}
+		len += (size_t)n;
 	}
-	if (r == 0 && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-			 strerror(errno));
-		r = -1;
+	close(fd);
+	for (size_t at = 0; r == 0 && at < len;) {
+		char *line = buf + at;
+		char *nl = memchr(line, '\n', len - at);
+		size_t l = nl ? (size_t)(nl - line) : len - at;
+		line[l] = '\0'; /* the mapping has one spare byte at the end */
+		at += l + 1;
+		/* an embedded NUL would silently shorten the line: junk */
+		if (strlen(line) == l)
+			r = fn(line, ctx);
 	}
-	free(line);
-	fclose(f);
+	munmap(buf, size + 1);
 	return r;
 }
 
@@ -250,7 +272,7 @@ int user_resolve(const char *spec, const char *passwd_path,
 	if (colon && colon[1])
 		grp = colon + 1; /* "u:" is "u" */
 	if (ulen == 0 || ulen >= sizeof(user) || (grp && strchr(grp, ':'))) {
-		snprintf(err, errlen, "invalid user spec '%s'", spec);
+		fmt(err, errlen, "invalid user spec '%s'", spec);
 		return -1;
 	}
 	memcpy(user, spec, ulen);
@@ -258,7 +280,7 @@ int user_resolve(const char *spec, const char *passwd_path,
 
 	switch (classify_id(user, ulen, SPEC_ID_MAX, &uid)) {
 	case ID_RANGE:
-		snprintf(err, errlen, "uid %s out of range", user);
+		fmt(err, errlen, "uid %s out of range", user);
 		return -1;
 	case ID_NUMBER:
 		pw.uid = uid;
@@ -270,11 +292,11 @@ int user_resolve(const char *spec, const char *passwd_path,
 	if (for_each_line(passwd_path, pw_match, &pw, err, errlen) < 0)
 		return -1;
 	if (pw.name && !pw.found) {
-		snprintf(err, errlen, "unknown user '%s'", user);
+		fmt(err, errlen, "unknown user '%s'", user);
 		return -1;
 	}
 	if (pw.home_too_long) {
-		snprintf(err, errlen, "home directory of user '%s' too long",
+		fmt(err, errlen, "home directory of user '%s' too long",
 			 user);
 		return -1;
 	}
@@ -291,7 +313,7 @@ int user_resolve(const char *spec, const char *passwd_path,
 
 		switch (classify_id(grp, strlen(grp), SPEC_ID_MAX, &gid)) {
 		case ID_RANGE:
-			snprintf(err, errlen, "gid %s out of range", grp);
+			fmt(err, errlen, "gid %s out of range", grp);
 			return -1;
 		case ID_NUMBER:
 			break;
@@ -300,7 +322,7 @@ int user_resolve(const char *spec, const char *passwd_path,
 					  errlen) < 0)
 				return -1;
 			if (!gq.found) {
-				snprintf(err, errlen, "unknown group '%s'",
+				fmt(err, errlen, "unknown group '%s'",
 					 grp);
 				return -1;
 			}
@@ -322,7 +344,7 @@ int user_resolve(const char *spec, const char *passwd_path,
 		if (for_each_line(group_path, gr_member, &m, err, errlen) < 0)
 			return -1;
 		if (m.overflow) {
-			snprintf(err, errlen,
+			fmt(err, errlen,
 				 "user '%s' is in more than %d groups", user,
 				 CREDS_MAX_GROUPS);
 			return -1;
@@ -337,33 +359,42 @@ int user_resolve(const char *spec, const char *passwd_path,
 /* True when we run in a user namespace other than the initial one, whose
  * uid_map is the identity over the whole range. Without /proc (a bare
  * chroot) we cannot tell, and give no namespace hint. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 static bool in_user_ns(void)
 {
-	char buf[128] = "";
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long a, b, n;
+	char buf[128];
+	/* the initial namespace maps exactly "0 0 4294967295", one line */
+	const char *want[] = { "0", "0", "4294967295" };
+	char *p = buf, *tok;
 
-	if (!f)
+	if (read_small("/proc/self/uid_map", buf, sizeof(buf)) <= 0)
 		return false;
-	bool got = fgets(buf, sizeof(buf), f) != NULL;
-	int more = fgetc(f);
-	fclose(f);
-	if (!got)
-		return false;
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 ||
-	       b != 0 || n != 4294967295UL || more != EOF;
+	for (size_t i = 0; i < 3; i++) {
+		tok = strtok_r(p, " \n", &p);
+		if (!tok || strcmp(tok, want[i]) != 0)
+			return true;
+	}
+	return strtok_r(p, " \n", &p) != NULL;
 }
 
 static bool setgroups_denied(void)
 {
-	char buf[16] = "";
-	FILE *f = fopen("/proc/self/setgroups", "re");
+	char buf[16];
 
-	if (!f)
-		return false;
-	bool got = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	return got && strncmp(buf, "deny", 4) == 0;
+	return read_small("/proc/self/setgroups", buf, sizeof(buf)) > 0 &&
+	       strncmp(buf, "deny", 4) == 0;
 }
 
 enum drop_step { STEP_GROUPS, STEP_GID, STEP_UID };
@@ -378,29 +409,29 @@ static int switch_failed(const struct creds *c, int e, enum drop_step step,
 	char hint[128] = "";
 
 	if (e == EINVAL && step == STEP_UID)
-		snprintf(hint, sizeof(hint),
+		fmt(hint, sizeof(hint),
 			 " (is uid %lu mapped in this user namespace?)",
 			 (unsigned long)c->uid);
 	else if (e == EINVAL && (step == STEP_GID || c->ngroups == 1))
-		snprintf(hint, sizeof(hint),
+		fmt(hint, sizeof(hint),
 			 " (is gid %lu mapped in this user namespace?)",
 			 (unsigned long)c->gid);
 	else if (e == EINVAL)
-		snprintf(hint, sizeof(hint),
+		fmt(hint, sizeof(hint),
 			 " (are gid %lu and all %zu groups mapped in this user "
 			 "namespace?)",
 			 (unsigned long)c->gid, c->ngroups);
 	else if (e == EPERM && in_user_ns()) {
 		if (step == STEP_GROUPS && setgroups_denied())
-			snprintf(hint, sizeof(hint),
+			fmt(hint, sizeof(hint),
 				 " (/proc/self/setgroups is \"deny\" in this "
 				 "user namespace)");
 		else
-			snprintf(hint, sizeof(hint),
+			fmt(hint, sizeof(hint),
 				 " (no CAP_SETUID/CAP_SETGID in this user "
 				 "namespace)");
 	}
-	snprintf(err, errlen, "cannot switch to uid %lu: %s%s",
+	fmt(err, errlen, "cannot switch to uid %lu: %s%s",
 		 (unsigned long)c->uid, strerror(e), hint);
 	return -1;
 }
@@ -434,6 +465,14 @@ static bool ids_are(const struct creds *c)
 	       rg == c->gid && eg == c->gid && sg == c->gid;
 }
 
+/* The raw system calls: libc's wrappers broadcast id changes to every
+ * thread (musl's __synccall, 1.5 KiB of the budget); usher has one thread,
+ * and only the calling process must change. */
+static long id_syscall(long nr, unsigned long a, unsigned long b, unsigned long c)
+{
+	return syscall(nr, a, b, c);
+}
+
 int user_drop(const struct creds *c, bool no_new_privs, char *err,
 	      size_t errlen)
 {
@@ -444,40 +483,35 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 		bool noop = geteuid() != 0 && ids_are(c);
 
 		if (!noop) {
-			if (setgroups(c->ngroups, c->groups) != 0)
+			if (id_syscall(SYS_setgroups, c->ngroups, (unsigned long)c->groups, 0) != 0)
 				return switch_failed(c, errno, STEP_GROUPS, err,
 						     errlen);
-			if (setresgid(c->gid, c->gid, c->gid) != 0)
+			if (id_syscall(SYS_setresgid, c->gid, c->gid, c->gid) != 0)
 				return switch_failed(c, errno, STEP_GID, err,
 						     errlen);
-			if (setresuid(c->uid, c->uid, c->uid) != 0)
+			if (id_syscall(SYS_setresuid, c->uid, c->uid, c->uid) != 0)
 				return switch_failed(c, errno, STEP_UID, err,
 						     errlen);
 			/* Trust nothing: any surprise is a failure, never a
 			 * silent run with more privilege than asked. */
 			if (!ids_are(c) || !same_groups(c)) {
-				snprintf(err, errlen,
+				fmt(err, errlen,
 					 "switch to uid %lu did not take "
 					 "effect",
 					 (unsigned long)c->uid);
 				return -1;
 			}
-			if (c->uid != 0 && setuid(0) == 0) {
-				snprintf(err, errlen,
+			if (c->uid != 0 && id_syscall(SYS_setuid, 0, 0, 0) == 0) {
+				fmt(err, errlen,
 					 "could regain root after switching "
 					 "to uid %lu",
 					 (unsigned long)c->uid);
 				return -1;
 			}
 		}
-		if (setenv("HOME", c->home[0] ? c->home : "/", 1) != 0) {
-			snprintf(err, errlen, "cannot set HOME: %s",
-				 strerror(errno));
-			return -1;
-		}
 	}
 	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0) {
-		snprintf(err, errlen, "cannot set no_new_privs: %s",
+		fmt(err, errlen, "cannot set no_new_privs: %s",
 			 strerror(errno));
 		return -1;
 	}

@@ -210,8 +210,9 @@ struct creds {
 int user_resolve(const char *spec, const char *passwd_path,
 		 const char *group_path, struct creds *out, char *err,
 		 size_t errlen);
-/* In a forked child: setgroups, setresgid, setresuid, verify, set HOME,
- * and PR_SET_NO_NEW_PRIVS when asked. 0, or -1 with err filled. */
+/* In a forked child: setgroups, setresgid, setresuid, verify, and
+ * PR_SET_NO_NEW_PRIVS when asked (c may be NULL for that alone). 0, or -1
+ * with err filled. HOME (creds.home, or /) is set by spawn's exec. */
 int user_drop(const struct creds *c, bool no_new_privs, char *err,
 	      size_t errlen);
 
@@ -251,6 +252,7 @@ struct usher {
  * exec happened, else the exit code it calls for with one line in err. */
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
+/* shutdown.c: CLOCK_MONOTONIC in nanoseconds, the clock of every deadline */
 int64_t mono_now(void);
 
 /* reap.c */
