@@ -258,8 +258,9 @@ int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 	}
 	for (size_t i = 0; names && i < count && used + 40 < len; i++) {
 		char comm[17];
-		used += fmt(names + used, len - used, "%s%d (%s)", i ? ", " : "",
-			    (int)found[i], proc_comm(found[i], comm, sizeof(comm)));
+		used += fmt(names + used, len - used, "%s%d (%s%s)", i ? ", " : "",
+			    (int)found[i], proc_comm(found[i], comm, sizeof(comm)),
+			    found[i] == u->main_pid ? ", main process" : "");
 	}
 	return n < 0 ? -1 : (int)count;
 }

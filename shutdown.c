@@ -183,11 +183,12 @@ static void run_hook(struct usher *u)
 
 static void kill_hook(struct usher *u, const char *why)
 {
-	char t[24];
+	char t[24], comm[17];
 
 	if (u->hook_pid) {
-		LOG(L_WARN, "+%ss stop hook (pid %d) %s: sending SIGKILL",
-		    since(u, t, sizeof(t)), (int)u->hook_pid, why);
+		LOG(L_WARN, "+%ss stop hook %d (%s) %s: SIGKILL to its process group",
+		    since(u, t, sizeof(t)), (int)u->hook_pid,
+		    proc_comm(u->hook_pid, comm, sizeof(comm)), why);
 		/* its own group: whatever the hook started goes with it */
 		if (kill(-u->hook_pid, SIGKILL) < 0 && errno != ESRCH)
 			WARN_ERRNO("cannot kill the stop hook");
@@ -239,9 +240,8 @@ static void kill_all(struct usher *u)
 	int n = leftovers_signal(u, SIGKILL, names, sizeof(names));
 	fmt_seconds(u->tl.grace, g, sizeof(g));
 	if (n > 0)
-		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL %s%s",
-		    since(u, t, sizeof(t)), g, u->main_pid ? "main process and " : "",
-		    names);
+		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL %s",
+		    since(u, t, sizeof(t)), g, names);
 	else if (u->main_pid && u->pid1) /* kill(-1) got it; the scan did not */
 		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL main process %d",
 		    since(u, t, sizeof(t)), g, (int)u->main_pid);
