@@ -95,6 +95,16 @@ demo: deps
 bench: usher
 	@./bench/run
 
+# Bounded fuzzing of every parser (FUZZ_SECONDS each, default 60) and a
+# bounded soak of usher as PID 1 (SOAK_SECONDS, default 60).
+FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./fuzz/run
+
+soak: usher $(HELPERS)
+	@USHER=$(CURDIR)/usher SOAK_SECONDS=$(SOAK_SECONDS) ./tests/soak.sh
+
 install: usher
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 usher $(DESTDIR)$(BINDIR)/usher
