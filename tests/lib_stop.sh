@@ -154,6 +154,9 @@ env_of() {
 # rel MS: MS relative to the driver's t0 (first stop, else usher's start).
 rel() { [ -n "$1" ] && echo $(($1 - DRV_T0)); }
 
+# gap A B: B - A in ms, empty unless both are known.
+gap() { [ -n "$1" ] && [ -n "$2" ] && echo $(($2 - $1)); }
+
 # between VAL LO HI DESC: LO <= VAL <= HI, integers (ms).
 between() {
 	if [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; then ok "$4"

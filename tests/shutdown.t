@@ -33,6 +33,7 @@ scenario "stopped child"
 play_stop 5 -- "$USHER" -t 5 -- $(rec main) --on TERM=exit:42 --stop-self --ready "$READY"
 is "$DRV_CODE" 42 "a stopped (SIGSTOP) child still handles TERM: exit 42"
 between "$DRV_MS" 0 4900 "... well before the deadline"
+before "$(at main '^seen stopped')" "$(at driver '^stop')" "... it was stopped when the stop signal came"
 like "$(at main '^continued')" '^[0-9]+$' "... it was continued (SIGCONT follows TERM)"
 
 # ---- the stop hook -----------------------------------------------------------
@@ -107,20 +108,20 @@ is "$DRV_CODE" 0 "main exits 0 leaving a background process: usher exits 0"
 check "... the leftover's file exists" test -e "$S.file"
 before "$(at main '^exit')" "$(at bg '^sig TERM')" "... the leftover got TERM once the main process had exited"
 before "$(at bg '^wrote')" "$DRV_END" "... and wrote its file before usher exited"
-between "$((DRV_END - $(at bg '^exit' || echo 0)))" 0 1000 "... usher exits as soon as it is gone"
+between "$(gap "$(at bg '^exit')" "$DRV_END")" 0 1000 "... usher exits as soon as it is gone"
 
 scenario "leftover ignores TERM, --grace 3"
 play_run 10 -- "$USHER" -t 3 -- $(rec main) --exit-after 300:0 --leftover bg:ignore
 is "$DRV_CODE" 0 "a leftover ignoring TERM: usher exits 0 (the main process's status)"
 like "$(at bg '^sig TERM')" '^[0-9]+$' "... the leftover was sent TERM"
-between "$((DRV_END - $(at main '^exit' || echo 0)))" 2200 2950 \
+between "$(gap "$(at main '^exit')" "$DRV_END")" 2200 2950 \
 	"... and SIGKILLed at K counted from the main exit (~2.7 s), not later"
 warned "$(field bg pid)" "bg\|stoprec" "... with a warning naming it"
 
 scenario "no leftover"
 play_run 10 -- "$USHER" -- $(rec main) --exit-after 300:0
 is "$DRV_CODE" 0 "no leftover: exit 0"
-between "$((DRV_END - $(at main '^exit' || echo 0)))" 0 1000 "... at once (not at K)"
+between "$(gap "$(at main '^exit')" "$DRV_END")" 0 1000 "... at once (not at K)"
 
 scenario "docker stop with a leftover that traps TERM"
 play_stop 5 -- "$USHER" -t 5 -- $(rec main) --on TERM=exit:0 \
@@ -150,14 +151,14 @@ untouched "subreaper, trapping leftover"
 scenario "subreaper: leftover ignores TERM"
 sub_run 10 -- "$USHER" -t 3 -- $(rec main) --exit-after 300:0 --leftover bg:ignore
 is "$DRV_CODE" 0 "subreaper: a leftover ignoring TERM: exit 0"
-between "$((DRV_END - $(at main '^exit' || echo 0)))" 2200 2950 "... killed at K (~2.7 s after the main exit)"
+between "$(gap "$(at main '^exit')" "$DRV_END")" 2200 2950 "... killed at K (~2.7 s after the main exit)"
 warned "$(field bg pid)" "bg\|stoprec" "... with a warning naming it"
 untouched "subreaper, stubborn leftover"
 
 scenario "subreaper: no leftover"
 sub_run 10 -- "$USHER" -- $(rec main) --exit-after 300:0
 is "$DRV_CODE" 0 "subreaper: no leftover: exit 0"
-between "$((DRV_END - $(at main '^exit' || echo 0)))" 0 1000 "... at once"
+between "$(gap "$(at main '^exit')" "$DRV_END")" 0 1000 "... at once"
 untouched "subreaper, no leftover"
 
 scenario "subreaper: docker stop"
