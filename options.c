@@ -2,7 +2,6 @@
  * getenv: nothing here starts, signals or exits. */
 #include "usher.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +34,57 @@ const char usage_text[] =
 
 enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
 
-static const struct option longopts[] = {
-	{ "pgroup", no_argument, NULL, 'g' },
-	{ "rewrite", required_argument, NULL, 'r' },
-	{ "success-exit", required_argument, NULL, 'e' },
-	{ "pdeathsig", required_argument, NULL, 'p' },
-	{ "grace", required_argument, NULL, 't' },
-	{ "stop-hook", required_argument, NULL, 'H' },
-	{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
-	{ "user", required_argument, NULL, 'u' },
-	{ "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
-	{ "pidfile", required_argument, NULL, 'P' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+static const struct option_spec {
+	const char *name;
+	int id; /* the short letter where there is one */
+	bool arg;
+} options[] = {
+	{ "pgroup", 'g', false },
+	{ "rewrite", 'r', true },
+	{ "success-exit", 'e', true },
+	{ "pdeathsig", 'p', true },
+	{ "grace", 't', true },
+	{ "stop-hook", 'H', true },
+	{ "hook-timeout", OPT_HOOK_TIMEOUT, true },
+	{ "user", 'u', true },
+	{ "no-new-privs", OPT_NO_NEW_PRIVS, false },
+	{ "pidfile", 'P', true },
+	{ "verbose", 'v', false },
+	{ "quiet", 'q', false },
+	{ "help", 'h', false },
+	{ "version", 'V', false },
 };
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* "--name" or "--name=value": the exact name, else an unambiguous prefix
+ * (as getopt_long allows). NULL, with err, when there is none. */
+static const struct option_spec *find_long(const char *arg, char *err, size_t errlen)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option_spec *hit = NULL;
+	int hits = 0;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		if (strncmp(options[i].name, arg, len) != 0)
+			continue;
+		if (options[i].name[len] == '\0')
+			return &options[i];
+		hit = &options[i];
+		hits++;
+	}
+	if (hits == 1)
+		return hit;
+	fmt(err, errlen, "%s option '--%s'", hits ? "ambiguous" : "unknown", arg);
+	return NULL;
+}
+
+static const struct option_spec *find_short(char c)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].id == c)
+			return &options[i];
+	return NULL;
+}
 
 /* Which settings the command line gave, so the environment fills the rest. */
 enum {
@@ -143,8 +176,14 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		else
 			o->no_new_privs = n;
 		return 0;
-	case 'r':
-		return rewrite_parse(val, o->rewrite, err, errlen);
+	case 'r': {
+		char why[160];
+		if (rewrite_parse(val, o->rewrite, why, sizeof(why)) < 0) {
+			fmt(err, errlen, "%s: %s", what, why);
+			return -1;
+		}
+		return 0;
+	}
 	case 'e':
 		if (parse_codes(val, o->success) < 0) {
 			fmt(err, errlen, "%s: invalid exit code '%s' (want 0-255)",
@@ -232,14 +271,40 @@ static int flag_of(int opt)
 	return 0;
 }
 
-/* Why getopt_long with "+": options end at the first non-option, so
- * `usher nginx -g 'daemon off;'` hands -g to nginx. Errors are ours
- * (opterr = 0) so they carry the "usher: " prefix and name the option. */
+/* One option from the command line: PARSE_RUN to go on. */
+static enum parse_result take(struct opts *o, const struct option_spec *opt,
+			      const char *val, const char *what, int *set, char *err,
+			      size_t errlen)
+{
+	*set |= flag_of(opt->id);
+	switch (opt->id) {
+	case 'h':
+		return PARSE_HELP;
+	case 'V':
+		return PARSE_VERSION;
+	case 'v':
+		if (o->verbosity < L_DEBUG)
+			o->verbosity++;
+		return PARSE_RUN;
+	case 'q':
+		o->verbosity = L_ERR;
+		return PARSE_RUN;
+	default:
+		return apply(o, opt->id, val, what, err, errlen) < 0 ? PARSE_ERROR
+								     : PARSE_RUN;
+	}
+}
+
+/* Options end at the first non-option, so `usher nginx -g 'daemon off;'`
+ * hands -g to nginx (getopt's "+" mode, without getopt: its messages pull
+ * in stdio, and ours carry the "usher: " prefix and name the option). */
 enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 			     size_t errlen)
 {
-	int set = 0, c;
-	char what[40];
+	enum parse_result r = PARSE_RUN;
+	const struct option_spec *opt;
+	char what[48];
+	int set = 0, i = 1;
 
 	memset(o, 0, sizeof(*o));
 	for (int s = 0; s <= SIG_LAST; s++)
@@ -248,60 +313,69 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	o->grace_ns = 10 * NSEC_PER_SEC;
 	o->hook_timeout_ns = -1;
 
-	opterr = 0;
-	optind = 0; /* full reset: glibc and musl both honour 0 */
-	while ((c = getopt_long(argc, argv, "+:gr:e:p:t:H:u:P:vqhV", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			return PARSE_HELP;
-		case 'V':
-			return PARSE_VERSION;
-		case 'v':
-			if (o->verbosity < L_DEBUG)
-				o->verbosity++;
-			set |= SET_VERBOSE;
-			continue;
-		case 'q':
-			o->verbosity = L_ERR;
-			set |= SET_VERBOSE;
-			continue;
-		case ':':
-			fmt(err, errlen, "option '%s' needs a value",
-				 argv[optind - 1]);
-			return PARSE_ERROR;
-		case '?':
-			if (optopt && optopt < 256)
-				fmt(err, errlen, "unknown option '-%c'", optopt);
-			else
-				fmt(err, errlen, "unknown option '%s'",
-					 argv[optind - 1]);
-			return PARSE_ERROR;
-		}
-		fmt(what, sizeof(what), "%s", argv[optind - 1]);
-		if (strchr(what, '='))
-			*strchr(what, '=') = '\0';
-		if (apply(o, c, optarg, what, err, errlen) < 0)
-			return PARSE_ERROR;
-		set |= flag_of(c);
-	}
+	while (r == PARSE_RUN && i < argc && argv[i][0] == '-' && argv[i][1]) {
+		const char *arg = argv[i++], *val = NULL;
 
-	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
-		const char *val = getenv(envs[i].var);
+		if (strcmp(arg, "--") == 0)
+			break;
+		if (arg[1] == '-') {
+			if (!(opt = find_long(arg + 2, err, errlen)))
+				return PARSE_ERROR;
+			fmt(what, sizeof(what), "--%s", opt->name);
+			if (strchr(arg, '='))
+				val = strchr(arg, '=') + 1;
+			if (val && !opt->arg) {
+				fmt(err, errlen, "option '%s' takes no value", what);
+				return PARSE_ERROR;
+			}
+			if (opt->arg && !val)
+				val = i < argc ? argv[i++] : NULL;
+			if (opt->arg && !val) {
+				fmt(err, errlen, "option '%s' needs a value", what);
+				return PARSE_ERROR;
+			}
+			r = take(o, opt, val, what, &set, err, errlen);
+			continue;
+		}
+		/* a cluster: -gv, and -t5 or -t 5 for a value */
+		for (const char *c = arg + 1; *c && r == PARSE_RUN; c++) {
+			opt = find_short(*c);
+			if (!opt || opt->id > 255) {
+				fmt(err, errlen, "unknown option '-%c'", *c);
+				return PARSE_ERROR;
+			}
+			fmt(what, sizeof(what), "-%c", *c);
+			if (opt->arg) {
+				val = c[1] ? c + 1 : i < argc ? argv[i++] : NULL;
+				if (!val) {
+					fmt(err, errlen, "option '%s' needs a value", what);
+					return PARSE_ERROR;
+				}
+				r = take(o, opt, val, what, &set, err, errlen);
+				break;
+			}
+			r = take(o, opt, NULL, what, &set, err, errlen);
+		}
+	}
+	if (r != PARSE_RUN)
+		return r;
+
+	for (size_t e = 0; e < sizeof(envs) / sizeof(envs[0]); e++) {
+		const char *val = getenv(envs[e].var);
 		/* An empty variable is unset (compose files love VAR=), except
 		 * for booleans, where it reads as false. */
-		if (!val || (set & envs[i].flag))
+		if (!val || (set & envs[e].flag))
 			continue;
-		if (!*val && envs[i].opt != 'g' && envs[i].opt != OPT_NO_NEW_PRIVS)
+		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS)
 			continue;
-		if (apply(o, envs[i].opt, val, envs[i].var, err, errlen) < 0)
+		if (apply(o, envs[e].opt, val, envs[e].var, err, errlen) < 0)
 			return PARSE_ERROR;
 	}
 
-	if (optind >= argc) {
+	if (i >= argc) {
 		fmt(err, errlen, "missing COMMAND (try 'usher --help')");
 		return PARSE_ERROR;
 	}
-	o->argv = argv + optind;
+	o->argv = argv + i;
 	return PARSE_RUN;
 }
