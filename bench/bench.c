@@ -49,7 +49,7 @@ static struct {
 	int sig_pings;     /* SIGUSR1 round trips per init */
 	int shut_rounds;   /* docker-stop plays per init */
 	int shut_child_ms; /* how long the child takes to stop */
-} P = { 300, 3, 10, 20000, 3, 5000, 20, 100 };
+} P = { 300, 3, 10, 20000, 5, 5000, 20, 100 };
 
 /* A growing array of raw measurements. */
 struct series {
