@@ -258,11 +258,16 @@ int main(int argc, char **argv)
 	u.self = getpid();
 	u.pid1 = u.self == 1;
 	u.exit_code = -1;
+	/* usher leaves its directory for /: remember it for the hook and a
+	 * relative pidfile (only then: the buffer stays out of idle memory).
+	 * The raw call: musl's getcwd links strdup and malloc. */
 	static char cwd[PATH_MAX], pidfile[PATH_MAX];
-	/* the raw call: musl's getcwd links strdup and malloc */
-	u.cwd = syscall(SYS_getcwd, cwd, sizeof(cwd)) > 0 && cwd[0] == '/' ? cwd : "/";
-	/* usher leaves its directory for /; keep a relative pidfile valid */
-	if (u.o.pidfile && u.o.pidfile[0] != '/') {
+	bool rel_pidfile = u.o.pidfile && u.o.pidfile[0] != '/';
+	u.cwd = "/";
+	if ((u.o.hook_argv || rel_pidfile) &&
+	    syscall(SYS_getcwd, cwd, sizeof(cwd)) > 0 && cwd[0] == '/')
+		u.cwd = cwd;
+	if (rel_pidfile) {
 		if (fmt(pidfile, sizeof(pidfile), "%s/%s", u.cwd, u.o.pidfile) + 1 >=
 		    sizeof(pidfile))
 			DIE(EXIT_USHER, ENAMETOOLONG, "--pidfile %s", u.o.pidfile);

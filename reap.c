@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,14 @@
 #endif
 
 #define MAX_LEFTOVERS 4096
+
+/* Room for one /proc scan. Mapped only while draining: as static storage
+ * it would sit in usher's idle footprint for the container's whole life. */
+struct scan {
+	char dents[8192] __attribute__((aligned(8)));
+	pid_t pairs[MAX_LEFTOVERS][2];
+	pid_t found[MAX_LEFTOVERS];
+};
 
 int exit_code_for(int wstatus, const unsigned char success[256 / 8])
 {
@@ -168,9 +177,10 @@ static pid_t proc_ppid(pid_t pid, char *state)
 
 /* Every live process in /proc but usher itself, as (pid, ppid) pairs.
  * Returns the count, or -1 when /proc cannot be read. */
-static int proc_scan(pid_t (*pairs)[2], size_t max, pid_t self)
+static int proc_scan(struct scan *sc, pid_t self)
 {
-	static char buf[8192] __attribute__((aligned(8)));
+	char *buf = sc->dents;
+	const size_t max = MAX_LEFTOVERS;
 	size_t n = 0;
 	long got;
 	/* getdents64 and not opendir: opendir needs malloc and free */
@@ -178,7 +188,7 @@ static int proc_scan(pid_t (*pairs)[2], size_t max, pid_t self)
 
 	if (fd < 0)
 		return -1;
-	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(sc->dents))) > 0) {
 		for (long off = 0; off < got && n < max;) {
 			struct dirent64_ {
 				uint64_t ino;
@@ -198,8 +208,8 @@ static int proc_scan(pid_t (*pairs)[2], size_t max, pid_t self)
 			pid_t ppid = proc_ppid((pid_t)pid, &state);
 			if (ppid < 0 || state == 'Z') /* gone, or only waiting for us */
 				continue;
-			pairs[n][0] = (pid_t)pid;
-			pairs[n][1] = ppid;
+			sc->pairs[n][0] = (pid_t)pid;
+			sc->pairs[n][1] = ppid;
 			n++;
 		}
 	}
@@ -228,33 +238,38 @@ static void signal_descendant(pid_t pid, const pid_t *known, size_t n, pid_t sel
 
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 {
-	static pid_t pairs[MAX_LEFTOVERS][2];
-	static pid_t found[MAX_LEFTOVERS];
-	int n = proc_scan(pairs, MAX_LEFTOVERS, u->self);
+	struct scan *sc = mmap(NULL, sizeof(*sc), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int n = sc == MAP_FAILED ? -1 : proc_scan(sc, u->self);
 	size_t count = 0, used = 0;
+	pid_t *found = n >= 0 ? sc->found : NULL;
 
 	if (names && len)
 		names[0] = '\0';
 	if (n >= 0) {
 		if (u->pid1) {
 			for (int i = 0; i < n; i++)
-				found[count++] = pairs[i][0];
+				found[count++] = sc->pairs[i][0];
 		} else {
-			count = pick_descendants((const pid_t(*)[2])pairs, (size_t)n,
+			count = pick_descendants((const pid_t(*)[2])sc->pairs, (size_t)n,
 						 u->self, found, MAX_LEFTOVERS);
 		}
 	}
 	/* As PID 1 everything in the namespace is ours: one kill(-1) reaches
 	 * all, including what was forked after the scan. */
-	if (u->pid1) {
-		if (kill(-1, sig) < 0 && errno != ESRCH)
-			WARN_ERRNO("cannot signal leftover processes");
-	} else if (n < 0) {
-		LOG(L_WARN, "cannot read /proc: leftover processes not signalled");
-		return -1;
-	} else {
-		for (size_t i = 0; i < count; i++)
-			signal_descendant(found[i], found, count, u->self, sig);
+	/* SIGCONT after anything but SIGKILL: a stopped process must wake
+	 * up to act on the signal it was sent */
+	for (int s = sig; s; s = s == SIGKILL || s == SIGCONT ? 0 : SIGCONT) {
+		if (u->pid1) {
+			if (kill(-1, s) < 0 && errno != ESRCH)
+				WARN_ERRNO("cannot signal leftover processes");
+		} else if (n < 0) {
+			LOG(L_WARN, "cannot read /proc: leftover processes not signalled");
+			break;
+		} else {
+			for (size_t i = 0; i < count; i++)
+				signal_descendant(found[i], found, count, u->self, s);
+		}
 	}
 	for (size_t i = 0; names && i < count && used + 40 < len; i++) {
 		char comm[17];
@@ -262,5 +277,7 @@ int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 			    (int)found[i], proc_comm(found[i], comm, sizeof(comm)),
 			    found[i] == u->main_pid ? ", main process" : "");
 	}
+	if (sc != MAP_FAILED)
+		munmap(sc, sizeof(*sc));
 	return n < 0 ? -1 : (int)count;
 }

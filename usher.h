@@ -259,9 +259,10 @@ int64_t mono_now(void);
 /* waitpid(-1, WNOHANG) until nothing is left to reap; records the main
  * process's and the hook's status; sets tl.others_left. */
 void reap_all(struct usher *u);
-/* Send sig to every process but usher, main and hook excepted when alive:
- * kill(-1) as PID 1, usher's descendants (from /proc) as a subreaper.
- * Returns how many were found (-1: unknown), names listed into names. */
+/* Send sig, then SIGCONT unless sig is SIGKILL, to every process but usher:
+ * kill(-1) as PID 1, usher's descendants (proved through /proc) as a
+ * subreaper. Returns how many were found (-1: /proc unreadable), listed
+ * as "PID (comm)" into names. */
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
 /* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
 bool is_live_child(pid_t pid);
