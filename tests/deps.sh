@@ -25,6 +25,14 @@ fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 echo "installing:$need" >&2
+# Keep package scripts from starting nginx as a service on port 80: the
+# tests start their own nginx on a free port and leave no daemon behind.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ] && [ -z "$sudo" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need >&2
