@@ -64,7 +64,7 @@ between "$DRV_MS" 2200 2950 "... at K (~2.7 s of --grace 3)"
 warned "$(field daemon pid)" stoprec "... with a warning naming it"
 
 scenario "binary upgrade"
-drive -n -g 5 -a "wait=$S.old" -a sig=USR2 -a "wait=$READY" -a sleep=1000 -a stop=TERM \
+drive -n -g 5 -a "wait=$S.old" -a sleep=1000 -a sig=USR2 -a "wait=$READY" -a sleep=1000 -a stop=TERM \
 	-- "$USHER" -t 5 -P "$S.pid" \
 	-- "$DAEMON" --upgrade "$S.old" "$S.pid" $(rec new) --on TERM=exit:3 --ready "$READY"
 like "$(at old '^exit 0')" '^[0-9]+$' "binary upgrade: the old master exited 0 after USR2"

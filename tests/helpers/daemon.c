@@ -18,7 +18,7 @@
  *                        writes PIDFILE, creates READY, and on USR2 forks
  *                        its successor, which writes its own PID to PIDFILE
  *                        and becomes the recorder; the old one exits 0
- *                        200 ms later. Any other signal: it exits 3. */
+ *                        200 ms later. Any other signal: it exits 4. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -110,8 +110,8 @@ static void old_master(const char *pidfile, const char *ready, char **rec_argv)
 			continue;
 		rec("old", "sig %d from=%d", sig, (int)si.si_pid);
 		if (sig != SIGUSR2) {
-			rec("old", "exit 3");
-			_exit(3);
+			rec("old", "exit 4");
+			_exit(4);
 		}
 		int p[2];
 		char c = 0;
