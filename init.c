@@ -91,6 +91,7 @@ static _Noreturn void child_exec(struct usher *u, char *const argv[], bool hook,
 	    user_drop(u->creds, u->o.no_new_privs, r.msg, sizeof(r.msg)) < 0) {
 		r.code = EXIT_USHER;
 	} else {
+		sigaction(SIGCHLD, &u->orig_chld, NULL);
 		sigprocmask(SIG_SETMASK, &u->orig_mask, NULL);
 		exec_with(argv, extra, nextra);
 		r.code = exec_failure_code(errno);
@@ -285,6 +286,11 @@ int main(int argc, char **argv)
 	sig_blockable(&u.blocked);
 	if (sigprocmask(SIG_BLOCK, &u.blocked, &u.orig_mask) < 0)
 		DIE(EXIT_USHER, errno, "cannot block signals");
+	/* An inherited SIG_IGN or SA_NOCLDWAIT for SIGCHLD makes the kernel
+	 * reap for us and lose every exit status: back to the default. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	if (sigaction(SIGCHLD, &dfl, &u.orig_chld) < 0)
+		DIE(EXIT_USHER, errno, "cannot reset SIGCHLD");
 	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them */
 	if (!u.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		DIE(EXIT_USHER, errno, "cannot become a subreaper");

@@ -231,6 +231,7 @@ struct usher {
 	struct creds *creds;   /* --user, resolved before anything starts */
 	sigset_t blocked;      /* what usher waits for */
 	sigset_t orig_mask;    /* restored in every child */
+	struct sigaction orig_chld; /* SIGCHLD as inherited, restored too */
 	bool pid1;
 	pid_t self;
 	const char *cwd;          /* where usher started: the hook runs there */
