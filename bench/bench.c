@@ -860,9 +860,26 @@ static int64_t g_p50(const struct init *in, char *c, size_t l)
 {
 	return rtt_pct(in, 0.50, c, l);
 }
+/* p99 rests on the slowest 1 % only, so a busy neighbour moves it; the
+ * spread of p99 over blocks of 1000 consecutive pings shows by how much. */
 static int64_t g_p99(const struct init *in, char *c, size_t l)
 {
-	return rtt_pct(in, 0.99, c, l);
+	int64_t v = rtt_pct(in, 0.99, c, l), bmin = -1, bmax = -1;
+	const size_t blk = 1000;
+	for (size_t i = 0; v >= 0 && i + blk <= in->rtt.n; i += blk) {
+		struct series b = { in->rtt.v + i, blk, blk };
+		int64_t p = pct(&b, 0.99);
+		bmin = bmin < 0 || p < bmin ? p : bmin;
+		bmax = p > bmax ? p : bmax;
+	}
+	if (bmin >= 0 && in->rtt.n >= 2 * blk) {
+		char a[32], b[32];
+		size_t used = strlen(c);
+		fmt_num(a, sizeof a, bmin, U_US);
+		fmt_num(b, sizeof b, bmax, U_US);
+		snprintf(c + used, l - used, " (%s–%s per 1000)", a, b);
+	}
+	return v;
 }
 static int64_t g_shut(const struct init *in, char *c, size_t l)
 {
