@@ -81,7 +81,7 @@ static void assert_error_line(void)
 
 static bool success_has(int code)
 {
-	return (o.success[code / 8] >> (code % 8)) & 1u;
+	return (o.success[code / 8] >> (code % 8)) & 1;
 }
 
 static int success_count(void)
@@ -473,6 +473,7 @@ static void test_help_version(void **state)
 	assert_int_equal(PARSE("-V"), PARSE_VERSION);
 	assert_int_equal(PARSE("--version"), PARSE_VERSION);
 	assert_int_equal(PARSE("-gV"), PARSE_VERSION);
+	assert_string_equal(USHER_VERSION, "0.1.0"); /* what -V prints */
 	/* after the command they belong to the command */
 	assert_int_equal(PARSE("cmd", "-h"), PARSE_RUN);
 	assert_string_equal(o.argv[1], "-h");
