@@ -19,10 +19,13 @@ size_t vfmt(char *buf, size_t len, const char *f, va_list ap)
 
 	if (!len)
 		return 0;
+/* ch is evaluated even when it no longer fits: it may consume an argument
+ * or count down a loop */
 #define PUT(ch)                                                                \
 	do {                                                                   \
+		char c_ = (char)(ch);                                          \
 		if (n + 1 < len)                                               \
-			buf[n++] = (ch);                                       \
+			buf[n++] = c_;                                         \
 	} while (0)
 	for (; *f; f++) {
 		if (*f != '%') {

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-/* Decimal PID, blanks and one trailing newline tolerated, nothing else:
+/* Decimal PID; leading blanks and trailing blanks, CR and LF tolerated:
  * a half-written or garbled file is "not yet", never a wrong PID. */
 pid_t pidfile_parse(const char *buf, size_t len)
 {

@@ -115,14 +115,18 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 		if (!t->others_left)
 			return ACT_EXIT;
 		break;
-	case PH_KILL:
+	case PH_KILL: {
 		/* SIGKILLed processes die at once; one that cannot (stuck in
 		 * the kernel, or out of reach without /proc) is not waited
-		 * for past the platform's own deadline */
-		if (!t->others_left || now >= t->kill_at + NSEC_PER_SEC)
+		 * for past the platform's own deadline D = K + min(1 s, G/10),
+		 * but a moment is left to reap what was killed */
+		int64_t d = t->grace / 10 < NSEC_PER_SEC ? t->grace / 10 : NSEC_PER_SEC;
+		int64_t give_up = t->kill_at + (d > NSEC_PER_SEC / 10 ? d : NSEC_PER_SEC / 10);
+		if (!t->others_left || now >= give_up)
 			return ACT_EXIT;
-		*wake = t->kill_at + NSEC_PER_SEC;
+		*wake = give_up;
 		return ACT_NONE;
+	}
 	case PH_EXIT:
 		return ACT_EXIT;
 	}
