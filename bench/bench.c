@@ -89,7 +89,7 @@ struct init {
 static struct init inits[MAX_INITS];
 static size_t ninits;
 static struct init bare = { .name = "bare", .path = "", .bare = true };
-static const char *child_path, *out_dir;
+static const char *child_path, *out_dir, *run_note;
 static int devnull = -1, logfd = -1;
 
 /* ---- small utilities ---------------------------------------------------- */
@@ -995,6 +995,8 @@ static void table(struct init **list, size_t n, const char *when,
 	out("Run %s on %s; 1-minute load average %s at start.\n", when, mach,
 	    load0);
 	(void)load1;
+	if (run_note)
+		out("%s\n", run_note);
 }
 
 static void json_series(FILE *f, const char *key, const struct series *s,
@@ -1031,6 +1033,10 @@ static void json(struct init **list, size_t n, const char *path, const char *whe
 	json_str(f, when);
 	fprintf(f, ",\n  \"machine\": ");
 	json_str(f, mach);
+	if (run_note) {
+		fprintf(f, ",\n  \"note\": ");
+		json_str(f, run_note);
+	}
 	fprintf(f, ",\n  \"loadavg_start\": ");
 	json_str(f, load0);
 	fprintf(f, ",\n  \"loadavg_end\": ");
@@ -1090,8 +1096,8 @@ static void loadavg(char *b, size_t len)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench [--quick] [--only FIGURES] --out DIR --child PATH "
-		"NAME=PATH...\n"
+		"usage: bench [--quick] [--only FIGURES] [--note TEXT] --out DIR "
+		"--child PATH NAME=PATH...\n"
 		"FIGURES: comma-separated of startup,idle,reap,signals,shutdown\n");
 	exit(2);
 }
@@ -1113,6 +1119,8 @@ int main(int argc, char **argv)
 			out_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--child") && i + 1 < argc) {
 			child_path = argv[++i];
+		} else if (!strcmp(argv[i], "--note") && i + 1 < argc) {
+			run_note = argv[++i];
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else {
