@@ -83,10 +83,10 @@ _usher_child_is() {
 
 # usher_wait [SECONDS]: wait for the usher started last to exit and set
 # U_STATUS to its exit status (as the shell reports it: 128+N for a
-# signal). After SECONDS (default 3 x WAIT) kill it, set U_STATUS=timeout
-# and return 1.
+# signal). After SECONDS (default WAIT) kill it, set U_STATUS=timeout and
+# return 1.
 usher_wait() {
-	if ! wait_for "${1:-$((3 * WAIT))}" _gone "$U_WRAP"; then
+	if ! wait_for "${1:-$WAIT}" _gone "$U_WRAP"; then
 		diag "usher (pid $U_PID) did not exit in time; killing it"
 		kill_tree "$U_PID"
 		wait "$U_WRAP" 2>/dev/null
@@ -170,4 +170,18 @@ only_std_fds() {
 		case ${fd##*/} in 0 | 1 | 2) continue ;; esac
 		[ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:[signalfd]" ] || return 1
 	done
+}
+
+# descendant PID COMM: the first descendant of PID whose comm is COMM, as a
+# PID valid here (a recorder's own getpid() is its namespace's number).
+descendant() {
+	local c d
+	for c in $(children_of "$1"); do
+		if [ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ]; then
+			echo "$c"
+			return 0
+		fi
+		d=$(descendant "$c" "$2") && { echo "$d"; return 0; }
+	done
+	return 1
 }

@@ -5,7 +5,8 @@
  * Appends the number of every signal it receives to FILE, one per line, and
  * on EXITSIG (default 15) exits with CODE (default 0), or with "die" kills
  * itself with EXITSIG so its parent sees 128+EXITSIG. Once it is ready it
- * writes its PID into FILE.ready (atomically, so a poller never reads half).
+ * writes its PID into FILE.ready (atomically, so a poller never reads half);
+ * in a PID namespace that is the namespace's number, useless outside.
  *
  * Why raw syscalls: musl refuses to touch signals 32-34 (its internal ones)
  * through sigaddset/sigaction, but 34 is RTMIN for glibc, Docker and usher,
