@@ -64,6 +64,7 @@ echo
 # descendants PID: every process below PID, one a line
 descendants() {
 	local c
+	# shellcheck disable=SC2013 # the file is one line of blank-separated PIDs
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		echo "$c"
 		descendants "$c"
@@ -84,7 +85,10 @@ WRAP=$!
 for _ in $(seq 100); do [ -e "$D/ready" ] && break; sleep 0.05; done
 # usher is unshare's child: PID 1 inside, this PID out here
 U=$(cat /proc/"$WRAP"/task/*/children 2>/dev/null | awk '{ print $1 }')
-[ -n "$U" ] && [ -e "$D/ready" ] || { echo "demo: usher did not start" >&2; exit 1; }
+if [ -z "$U" ] || [ ! -e "$D/ready" ]; then
+	echo "demo: usher did not start" >&2
+	exit 1
+fi
 sleep 0.3
 
 say "usher is PID 1 inside, $U out here; below it (the 3 orphans are reaped):"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib_stop.sh: the outside test driver for the shutdown and pidfile
 # tests (shutdown.t, pidfile.t, nginx.t). Source after tests/lib.sh.
 #
@@ -8,7 +9,8 @@
 # test can tell which process saw what, and when.
 #
 # A scenario:
-#   scenario "name"                       fresh $LOG, $ERR, $READY, $S (prefix)
+#   scenario "name"                       fresh $LOG, $ERR, $READY, $S (prefix),
+#                                         R: "${R[@]}" WHO ... runs a recorder
 #   play_stop GRACE [DRIVER-OPTS] -- USHER-ARGS...
 #                                         usher as PID 1; once $READY exists,
 #                                         SIGTERM, SIGKILL GRACE s later
@@ -41,6 +43,8 @@ scenario() {
 	S_NUM=$((S_NUM + 1))
 	S=$T_TMP/$S_NUM
 	LOG=$S.log ERR=$S.err READY=$S.ready
+	# shellcheck disable=SC2034 # used by the .t files
+	R=("$STOPREC" "$LOG") # "${R[@]}" WHO [OPTION]...: a recorder as argv
 	: >"$LOG"
 	: >"$ERR"
 	S_NAME=$1
@@ -65,7 +69,8 @@ rel_log() {
 		'{ $1 = sprintf("%+6d", $1 - t0); print }'
 }
 
-# rec WHO: the stoprec command line (as words) recording as WHO into $LOG.
+# rec WHO: the stoprec command line recording as WHO into $LOG, as one
+# string (for --stop-hook, which usher splits at blanks).
 rec() { echo "$STOPREC $LOG $1"; }
 
 # drive [DRIVER-OPTS] -- USHER-ARGS: run stopdrv and import its result.

@@ -52,10 +52,10 @@ fetch() {
 
 # free_port: a TCP port nothing on this host is bound to.
 free_port() {
-	local used p i
+	local used p
 	used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' \
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u)
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		p=$((20000 + RANDOM % 40000))
 		printf '%s\n' "$used" | grep -qx "$p" || { echo "$p"; return; }
 	done
@@ -65,6 +65,7 @@ free_port() {
 # descendants PID: every process below PID (host view), one a line.
 descendants() {
 	local c
+	# shellcheck disable=SC2013 # the file is one line of blank-separated PIDs
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		echo "$c"
 		descendants "$c"
@@ -136,7 +137,7 @@ nginx_round() {
 		"$mode: ... its workers shut down gracefully"
 	no_kill_warning "$mode: usher had nothing to SIGKILL"
 	if [ "$mode" = ns ]; then
-		n=$(printf '%s\n' $pids | grep -c .)
+		n=$(echo "$pids" | grep -c .)
 		if [ "$n" -ge 3 ]; then
 			ok "$mode: nginx ran as master and workers under usher ($n processes)"
 		else
