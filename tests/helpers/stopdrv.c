@@ -245,6 +245,12 @@ static pid_t spawn(char **argv, bool ns, const char *out, const char *err)
 			_exit(127);
 		}
 	}
+	/* usher starts as under a container runtime: default dispositions
+	 * (a shell's background job would otherwise pass on ignored INT and
+	 * QUIT) and nothing blocked */
+	for (int i = 1; i <= 64; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			signal(i, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -406,8 +406,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	/* Block first: leftovers and the rest inherit the mask, so no signal
-	 * can slip in with its default action while things are set up. */
+	/* A signal ignored by whoever started us would be discarded even
+	 * while blocked: start from the defaults, as a container's PID 1
+	 * does. Then block: leftovers and the rest inherit the mask, so no
+	 * signal can slip in with its default action while things are set
+	 * up. */
+	for (int i = 1; i < NSIG_MAX; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			signal(i, SIG_DFL);
 	sigset_t set;
 	wait_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
