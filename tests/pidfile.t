@@ -39,6 +39,12 @@ play_stop 5 -a sleep=1000 -- "$USHER" -t 5 -P "$S.pid" \
 is "$DRV_CODE" 3 "a pidfile written 1.5 s after the starter exits is waited for: exit 3"
 like "$(at daemon '^sig TERM from=1$')" '^[0-9]+$' "... and TERM reached the daemon"
 
+scenario "docker stop while usher waits for the pidfile"
+drive -n -g 5 -a sleep=300 -a stop=TERM -- "$USHER" -t 5 -P "$S.pid" \
+	-- "$DAEMON" --pidfile-delay 1000 "$S.pid" "${R[@]}" daemon --on TERM=exit:3
+is "$DRV_CODE" 3 "a stop before the pidfile appears still reaches the daemon: exit 3"
+before "$(at driver '^stop')" "$(at daemon '^sig TERM from=1$')" "... once usher follows it"
+
 scenario "subreaper: daemon"
 sub_stop 5 -a sleep=1000 -- "$USHER" -t 5 -P "$S.pid" \
 	-- "$DAEMON" "$S.pid" "${R[@]}" daemon --on TERM=exit:3 --ready "$READY"
