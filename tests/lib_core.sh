@@ -1,5 +1,7 @@
 # tests/lib_core.sh: shell helpers for the core integration tests
 # (core.t, errors.t, signals.t, reap.t, tty.t). Source after tests/lib.sh.
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables set here are read by the sourcing tests.)
 #
 # usher runs in one of two modes:
 #   ns   PID 1 of a fresh PID namespace (unshare --pid --fork --mount-proc)
@@ -25,6 +27,8 @@ wait_for() {
 }
 
 # children_of PID: the PIDs of PID's children, blank-separated, or nothing.
+# Unquoted $(...) on purpose, here and in rec_all: it squeezes blanks.
+# shellcheck disable=SC2046,SC2005
 children_of() { echo $(cat /proc/"$1"/task/*/children 2>/dev/null); }
 
 # alive PID: PID exists and is not a zombie.
@@ -37,8 +41,14 @@ alive() {
 # status_field PID FIELD: a value from /proc/PID/status ("PPid", "SigBlk").
 status_field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status 2>/dev/null; }
 
-# Every usher started by usher_bg, as "mode:pid", for the exit cleanup.
+# starttime PID: when PID started (clock ticks since boot); with the PID it
+# names one process for good, even after the PID is reused.
+starttime() { sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -d' ' -f20; }
+
+# Every usher started, as "pid:starttime", for the exit cleanup.
 CORE_STARTED=
+# core_track PID: kill PID's tree at exit if that very process still runs.
+core_track() { CORE_STARTED="$CORE_STARTED $1:$(starttime "$1")"; }
 
 # usher_bg MODE [USHER-ARGS]...: start usher in the background in MODE (ns
 # or sub). Redirections on the call apply to usher. Sets U_WRAP (what to
@@ -60,7 +70,7 @@ usher_bg() {
 		;;
 	*) echo "usher_bg: bad mode '$mode'" >&2; exit 2 ;;
 	esac
-	CORE_STARTED="$CORE_STARTED $mode:$U_PID"
+	core_track "$U_PID"
 }
 _usher_forked() { U_PID=$(children_of "$U_WRAP"); [ -n "$U_PID" ]; }
 
@@ -113,7 +123,8 @@ CORE_PREV_TRAP=${3-}
 core_cleanup() {
 	local e
 	for e in $CORE_STARTED; do
-		[ -n "${e#*:}" ] && alive "${e#*:}" && kill_tree "${e#*:}"
+		alive "${e%%:*}" && [ "$(starttime "${e%%:*}")" = "${e#*:}" ] &&
+			kill_tree "${e%%:*}"
 	done
 	eval "$CORE_PREV_TRAP"
 }
@@ -126,7 +137,7 @@ send() { kill -s "$1" "$U_PID"; }
 # Signal recorder (tests/helpers/sigrec) files.
 rec_ready() { wait_for "$WAIT" test -e "$1.ready"; }
 rec_has()   { [ -e "$1" ] && grep -qx -- "$2" "$1"; }
-rec_count() { if [ -e "$1" ]; then grep -cx -- "$2" "$1"; else echo 0; fi; }
+# shellcheck disable=SC2046,SC2005
 rec_all()   { [ -e "$1" ] && echo $(cat "$1"); }
 
 # signum NAME: number of a signal name as Linux/glibc number it (RTMIN 34).
@@ -151,7 +162,7 @@ run_usher() {
 	case $mode in
 	ns) env --default-signal unshare --pid --fork --mount-proc "$USHER" "$@" ;;
 	sub) env --default-signal "$USHER" "$@" ;;
-	esac <"${R_STDIN:-/dev/null}" >"$T_TMP/run.out" 2>"$T_TMP/run.err"
+	esac </dev/null >"$T_TMP/run.out" 2>"$T_TMP/run.err"
 	R_STATUS=$?
 	R_OUT=$(cat "$T_TMP/run.out")
 	R_ERR=$(cat "$T_TMP/run.err")

@@ -42,7 +42,7 @@ for m in $MODES; do
 	newrec
 	usher_bg "$m" "$REC" "$F" 64 42
 	rec_ready "$F" || diag "recorder not ready"
-	sent= fwd_wait=$WAIT
+	sent="" fwd_wait=$WAIT
 	for s in $NAMED; do
 		check "$m: SIG$s ($(signum "$s")) sent to usher reaches the child" forwarded "$m" "$s"
 	done
@@ -207,7 +207,7 @@ for m in $MODES; do
 		sh -c '"$@"; :' sh env --default-signal "$USHER" -p USR1 "$REC" "$F" 10 0 &
 		parent=$!
 		wait_for "$WAIT" eval 'U_PID=$(children_of "$parent"); [ -n "$U_PID" ]'
-		CORE_STARTED="$CORE_STARTED sub:$U_PID"
+		core_track "$U_PID"
 		rec_ready "$F"
 		;;
 	esac
