@@ -4,6 +4,9 @@
 # The product is a stripped static binary built with musl-gcc. Unit tests
 # link cmocka, which Debian builds for glibc, so they use the host compiler.
 # User CFLAGS/LDFLAGS are kept; the project's own flags live in USHER_*.
+# Link flags: no separate code pages and no RELRO page (a static binary has
+# no loader to protect against) keep idle RSS at 60 kB: every 4 KiB of
+# file is 4 kB of RSS, since the kernel maps small files whole.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -17,7 +20,8 @@ HOSTCC ?= gcc
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 USHER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Os -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -ffunction-sections -fdata-sections
-USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code
+USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
+	-Wl,-z,noseparate-code -Wl,-z,norelro
 
 SRCS := init.c options.c signals.c reap.c shutdown.c user.c pidfile.c log.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))

@@ -155,8 +155,12 @@ static void forward(struct usher *u, int sig)
 		LOG(L_DEBUG, "dropped %s", sig_name(sig, a, sizeof(a)));
 		return;
 	}
-	if (!u->main_pid)
-		return; /* reaped: its PID may belong to someone else soon */
+	if (!u->main_pid) {
+		/* reaped (its PID may belong to someone else soon), or the
+		 * daemon of --pidfile is not known yet */
+		LOG(L_INFO, "no main process: %s not forwarded", sig_name(sig, a, sizeof(a)));
+		return;
+	}
 	LOG(L_INFO, "forwarding %s as %s to %s %d", sig_name(sig, a, sizeof(a)),
 	    sig_name(to, b, sizeof(b)), u->o.pgroup ? "group" : "process",
 	    (int)(u->o.pgroup ? u->main_pgid : u->main_pid));
@@ -184,7 +188,8 @@ static int run(struct usher *u)
 	siginfo_t si;
 
 	for (;;) {
-		int64_t wake, now = mono_now();
+		/* no clock while nothing is armed: forwarding stays 2 syscalls */
+		int64_t wake, now = u->tl.phase == PH_RUN ? 0 : mono_now();
 		enum action a;
 		while ((a = timeline_next(&u->tl, now, &wake)) != ACT_NONE) {
 			if (a == ACT_EXIT)
