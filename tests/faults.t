@@ -261,6 +261,21 @@ for mode in $MODES; do
 	like "$(cat "$T_TMP/err")" 'stop hook .*SIGKILL' "$mode: ... usher says it killed the hook"
 done
 
+# ---- a pidfile that is a FIFO -------------------------------------------------
+# --pidfile names a FIFO nobody writes (a mistake, or a hostile image):
+# opening it must not block usher, which then could not even stop. It gives
+# up on the pidfile and exits 125 by the kill point of a SIGTERM.
+for mode in $MODES; do
+	rm -f "$T_TMP/fifo"
+	mkfifo "$T_TMP/fifo"
+	start "$mode" "$USHER" -t 2 -P "$T_TMP/fifo" -- sh -c 'exit 0' 2>"$T_TMP/err" </dev/null
+	sleep 0.5
+	send TERM
+	usher_wait 8
+	is "$U_STATUS" 125 "$mode: --pidfile on a FIFO: usher still stops, exit 125"
+	like "$(cat "$T_TMP/err")" '^usher: .*pidfile' "$mode: ... saying the pidfile held no PID"
+done
+
 # ---- SIGSTOP/SIGCONT storms ------------------------------------------------
 # From outside (through the namespace boundary, where STOP reaches even a
 # namespace's init). The child exits while usher is stopped half the time:
