@@ -32,7 +32,9 @@ pid_t pidfile_read(const char *path)
 {
 	char buf[32];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named by mistake (or by a hostile image) must not
+	 * block PID 1 in open or read; it simply never holds a PID */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return 0;
