@@ -33,6 +33,10 @@ RANDOM=$SEED
 echo "# soak: seed $SEED (SOAK_SEED=$SEED replays it), ${SOAK_SECONDS}s, usher $USHER"
 
 TMP=$(mktemp -d)
+# soak copies: the tree may be rebuilt meanwhile (make replaces the files),
+# and one soak tests one binary
+cp "$USHER" "$TMP/usher" && cp "$SOAKCHILD" "$TMP/soakchild" || exit 2
+USHER=$TMP/usher SOAKCHILD=$TMP/soakchild
 FAILS=0 ROUNDS=0 SIGNALS=0 ORPHANS=0 BURSTS=0 STOPS=0 STORMS=0
 STARTED=() # unshare wrappers still running, killed on exit
 
