@@ -237,6 +237,13 @@ int main(int argc, char **argv)
 	char err[256];
 	int code;
 
+	/* Block, don't catch: blocked signals queue even for a namespace's
+	 * init, which the kernel would otherwise spare from default actions.
+	 * First of all, so that even a usage error written into a closed
+	 * pipe exits 125 rather than dying of SIGPIPE. */
+	sig_blockable(&u.blocked);
+	if (sigprocmask(SIG_BLOCK, &u.blocked, &u.orig_mask) < 0)
+		DIE(EXIT_USHER, errno, "cannot block signals");
 	/* setuid usher would run any COMMAND as its owner */
 	if (getauxval(AT_SECURE))
 		DIE(EXIT_USHER, 0, "refusing to run setuid or setgid");
@@ -286,11 +293,6 @@ int main(int argc, char **argv)
 	u.tl.has_hook = u.o.hook_argv != NULL;
 	u.tl.main_running = true;
 
-	/* Block, don't catch: blocked signals queue even for a namespace's
-	 * init, which the kernel would otherwise spare from default actions. */
-	sig_blockable(&u.blocked);
-	if (sigprocmask(SIG_BLOCK, &u.blocked, &u.orig_mask) < 0)
-		DIE(EXIT_USHER, errno, "cannot block signals");
 	/* An inherited SIG_IGN or SA_NOCLDWAIT for SIGCHLD makes the kernel
 	 * reap for us and lose every exit status: back to the default. */
 	struct sigaction dfl = { .sa_handler = SIG_DFL };

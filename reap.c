@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #endif
 
 #define MAX_LEFTOVERS 4096
+#define PROC_SUPER_MAGIC 0x9fa0 /* linux/magic.h, which musl-gcc cannot see */
 
 /* Room for one /proc scan. Mapped only while draining: as static storage
  * it would sit in usher's idle footprint for the container's whole life. */
@@ -186,8 +188,14 @@ static int proc_scan(struct scan *sc, pid_t self)
 	/* getdents64 and not opendir: opendir needs malloc and free */
 	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	/* an empty directory or a tmpfs at /proc is no proof of anything */
+	struct statfs fs;
 	if (fd < 0)
 		return -1;
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return -1;
+	}
 	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(sc->dents))) > 0) {
 		for (long off = 0; off < got && n < max;) {
 			struct dirent64_ {
