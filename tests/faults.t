@@ -115,29 +115,41 @@ done
 
 # ---- no usable /proc, usher not PID 1 --------------------------------------
 # A mount namespace where /proc is an empty tmpfs, or unmounted (an empty
-# directory). A shell is PID 1 of the PID namespace; usher is its child, a
+# directory), or still the procfs of the parent PID namespace (unshare
+# --pid without --mount-proc): its PIDs and parents are not ours. A shell
+# is PID 1 of the PID namespace; usher is its first child (PID 2, which in
+# the parent's procfs is kthreadd, the parent of every kernel thread), a
 # subreaper, with COMMAND leaving a background process behind and exiting
 # 3; an unrelated process runs beside usher. usher cannot tell which
 # processes are its descendants: it must signal neither, say why, and
 # still exit 3 (at the kill point: it cannot know the leftover is gone).
 cat >"$T_TMP/noproc.sh" <<'EOF'
 #!/bin/sh
-# noproc.sh USHER HELPERS DIR tmpfs|umount: PID 1 of the scenario
+# noproc.sh USHER HELPERS DIR tmpfs|umount|foreign: PID 1 of the scenario
 U=$1 H=$2 D=$3
-if [ "$4" = umount ]; then umount -l /proc || exit 90; else mount -t tmpfs none /proc || exit 90; fi
-[ ! -e /proc/self ] || exit 91
+case $4 in
+umount) umount -l /proc || exit 90; [ ! -e /proc/self ] || exit 91 ;;
+tmpfs) mount -t tmpfs none /proc || exit 90; [ ! -e /proc/self ] || exit 91 ;;
+foreign) read -r self _ </proc/self/stat && [ "$self" != 1 ] || exit 91 ;;
+esac
+# no fork before this one: usher must be PID 2
+"$U" -v -t 2 sh -c "while [ ! -e \"$D/unrelated.ready\" ]; do sleep 0.02; done
+	\"$H/sigrec\" \"$D/left\" &
+	while [ ! -e \"$D/left.ready\" ]; do sleep 0.02; done
+	exit 3" 2>"$D/err" &
+u=$!
 "$H/sigrec" "$D/unrelated" &
-while [ ! -e "$D/unrelated.ready" ]; do sleep 0.02; done
-"$U" -v -t 2 sh -c "\"$H/sigrec\" \"$D/left\" & while [ ! -e \"$D/left.ready\" ]; do sleep 0.02; done; exit 3" 2>"$D/err"
+wait "$u"
 echo "$?" >"$D/status"
 sleep 0.2
 kill -0 "$(cat "$D/left.ready")" && echo >"$D/left.alive"
 kill -0 "$(cat "$D/unrelated.ready")" && echo >"$D/unrelated.alive"
+exit 0
 EOF
 chmod +x "$T_TMP/noproc.sh"
 ASAN_BUILD=false
 ASAN_OPTIONS=help=1 "$USHER" --version 2>&1 | grep -q AddressSanitizer && ASAN_BUILD=true
-for how in tmpfs umount; do
+for how in tmpfs umount foreign; do
 	D=$T_TMP/noproc-$how
 	mkdir "$D"
 	t=$(now_ms)
