@@ -379,6 +379,7 @@ elif ! (cd "$TOP" && gcc -std=c11 -D_GNU_SOURCE -g -O1 -o "$T_TMP/usher-vg" ./*.
 else
 	for mode in sub ns; do
 		vg_run "$mode" 7 "exit status" -v -- sh -c 'exit 7'
+		# shellcheck disable=SC2016 # $PPID is the inner shell's
 		vg_run "$mode" 0 "signals, stop hook and leftovers" -vvv -t 5 -H "/bin/sh -c true" \
 			-r USR2:0 -- sh -c 'trap "" TERM USR1; sleep 3 & kill -USR1 $PPID; kill -USR2 $PPID; kill -TERM $PPID; sleep 0.5; exit 0'
 		vg_run "$mode" 3 "orphans and -e" -e 4 -- sh -c 'for i in 1 2 3 4 5 6 7 8; do (sleep 0.1 &) ; done; exit 3'

@@ -47,7 +47,8 @@ cleanup() {
 	for w in "${STARTED[@]}"; do
 		# unshare's child is usher, PID 1 of its namespace: killing it
 		# takes the namespace down
-		kill -KILL $(cat /proc/"$w"/task/*/children 2>/dev/null) 2>/dev/null
+		# shellcheck disable=SC2046 # one PID per word
+		kill -KILL $(children_of "$w") 2>/dev/null
 		kill -KILL "$w" 2>/dev/null
 	done
 	rm -rf "$TMP"
@@ -64,7 +65,7 @@ wait_for() { # wait_for SECONDS CMD...: poll every 20 ms
 	done
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-children_of() { echo $(cat /proc/"$1"/task/*/children 2>/dev/null); }
+children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; } # "PID PID ..."
 state_of() { sed 's/.*) //; s/ .*//' /proc/"$1"/stat 2>/dev/null; }
 gone() { local s; s=$(state_of "$1"); [ -z "$s" ] || [ "$s" = Z ]; }
 
@@ -83,6 +84,7 @@ RT_FROM=32 # from here on signals queue: counted exactly
 # Per usher U (a name): U_wrap, U_pid, U_dir, U_code, sent counts in
 # SENT_U[sig], bursts and orphans made.
 declare -A SENT
+long_pid= # set, like every NAME_* variable, by start_usher's eval
 
 start_usher() { # start_usher NAME CODE USHER-ARGS...
 	local name=$1 code=$2 dir=$TMP/$1; shift 2
@@ -142,9 +144,9 @@ burst() {
 settled() {
 	local pid kids c
 	eval "pid=\$${1}_pid"
-	kids=$(children_of "$pid")
-	[ "$(echo $kids | wc -w)" = 1 ] || return 1
-	for c in $kids; do [ "$(state_of "$c")" != Z ] || return 1; done
+	read -ra kids <<<"$(children_of "$pid")"
+	[ "${#kids[@]}" = 1 ] || return 1
+	for c in "${kids[@]}"; do [ "$(state_of "$c")" != Z ] || return 1; done
 }
 settle() {
 	local pid
@@ -217,7 +219,7 @@ docker_stop() {
 	[ "$t" -lt $((grace * 1000)) ] || fail "$name: stop took ${t} ms"
 }
 
-fd_count() { ls /proc/"$1"/fd 2>/dev/null | wc -l; }
+fd_count() { find /proc/"$1"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' /proc/"$1"/status 2>/dev/null; }
 
 # a round of work for usher NAME: signals, bursts, a check
@@ -262,8 +264,9 @@ echo "# long-lived usher $long_pid: $FD1 descriptors, VmRSS $RSS1 kB at the end"
 [ "$FD1" = "$FD0" ] || fail "long: descriptors grew from $FD0 to $FD1"
 # pages first touched late (a code path seen only now) may add a little;
 # a leak per signal or per orphan would add far more over a soak
-[ -n "$RSS1" ] && [ "$RSS1" -le $((RSS0 + RSS0 / 10 + 64)) ] ||
+if [ -z "$RSS1" ] || [ "$RSS1" -gt $((RSS0 + RSS0 / 10 + 64)) ]; then
 	fail "long: VmRSS grew from $RSS0 kB to $RSS1 kB"
+fi
 docker_stop long 10
 
 echo "# soak: $ROUNDS rounds, $SIGNALS signals sent, $STORMS STOP/CONT pairs," \
