@@ -108,6 +108,11 @@ void logmsg(int errnum, const char *f, ...)
 	va_end(ap);
 	if (errnum)
 		n += fmt(buf + n, sizeof(buf) - n - 1, ": %s", strerror(errnum));
+	/* values quoted back come from the user: a newline in one must not
+	 * forge a second "usher: " line, nor an escape code the terminal */
+	for (size_t i = 7; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
 	buf[n++] = '\n';
 	ssize_t r = write(STDERR_FILENO, buf, n);
 	(void)r;
