@@ -13,7 +13,10 @@ is "$?" 7 "SIGCHLD ignored by the parent: usher still sees the exit status"
 # Bit 17 (SIGCHLD) is 0x10000.
 out=$(timeout 10 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' \
 	"$USHER" -- grep ^SigIgn /proc/self/status)
-like "$out" 'SigIgn:[[:space:]]+0*10000$' "... and the child gets the inherited SIG_IGN back"
+# Leave out signals 32-34 (bits 0x1c0000000): libc-reserved, and GNU make
+# starts its children with 32 and 33 ignored.
+ign=$(( 0x${out##*[[:space:]]} & ~0x1c0000000 ))
+is "$(printf '%x' "$ign")" 10000 "... and the child gets the inherited SIG_IGN back"
 
 out=$(timeout 10 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' "$USHER" -- sh -c 'sleep 0.2 & exit 3')
 is "$?" 3 "... also as a subreaper"
