@@ -192,7 +192,15 @@ static int proc_scan(struct scan *sc, pid_t self)
 	struct statfs fs;
 	if (fd < 0)
 		return -1;
-	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+	/* and a procfs of another PID namespace numbers other processes:
+	 * /proc/self must be us */
+	char me[16], link[16] = "";
+	ssize_t ll = readlinkat(fd, "self", link, sizeof(link) - 1);
+	if (ll > 0)
+		link[ll] = '\0';
+	fmt(me, sizeof(me), "%d", (int)self);
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC ||
+	    strcmp(link, me) != 0) {
 		close(fd);
 		return -1;
 	}
