@@ -47,4 +47,27 @@ static inline void check_err(const char *err, size_t errlen, bool allow_nl)
 	CHECK(allow_nl || !memchr(err, '\n', n), "error message '%s' spans lines", err);
 }
 
+/* The error as main() prints it, DIE(code, 0, "%s", err), caught from a
+ * pipe standing in for stderr: exactly one "usher: " line, whatever the
+ * value quoted in it held (a newline would forge a second line). */
+#include <unistd.h>
+static inline void check_logged(const char *err)
+{
+	static int p[2] = { -1, -1 };
+	char out[1024];
+
+	if (p[0] < 0 && pipe(p) < 0)
+		abort();
+	int saved = dup(STDERR_FILENO);
+	dup2(p[1], STDERR_FILENO);
+	logmsg(0, "%s", err);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ssize_t n = read(p[0], out, sizeof(out) - 1);
+	CHECK(n > 0, "nothing logged");
+	out[n] = '\0';
+	CHECK(strncmp(out, "usher: ", 7) == 0 && strchr(out, '\n') == out + n - 1,
+	      "'%s' logged as more than one line", err);
+}
+
 #endif

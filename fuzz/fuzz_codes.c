@@ -44,8 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(r == (ref == 0 ? PARSE_RUN : PARSE_ERROR), "'-e %s': %d, reference %d", s, r, ref);
 	if (r == PARSE_RUN)
 		CHECK(memcmp(o.success, want, 32) == 0, "'-e %s': wrong codes", s);
-	else
+	else {
 		check_err(err, sizeof(err), nl);
+		check_logged(err);
+	}
 
 	size_t n = strlen(s);
 	char *joined = malloc(n + 16);

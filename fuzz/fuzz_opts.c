@@ -105,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case PARSE_ERROR:
 		check_err(err, sizeof(err), nl);
+		check_logged(err);
 		break;
 	default:
 		CHECK(0, "result %d", (int)r);

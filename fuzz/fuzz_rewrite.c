@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 0x55, sizeof(err));
 	if (rewrite_parse(s, table, err, sizeof(err)) < 0) {
 		check_err(err, sizeof(err), strchr(s, '\n') != NULL);
+		check_logged(err);
 		free(s);
 		return 0;
 	}

@@ -155,7 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = user_resolve(spec, pw_path, gr_path, &c, err, sizeof(err));
 	CHECK(r == 0 || r == -1, "user_resolve returned %d", r);
 	if (r < 0) {
-		check_err(err, sizeof(err), false);
+		check_err(err, sizeof(err), true);
+		check_logged(err);
 	} else {
 		CHECK(c.ngroups >= 1 && c.ngroups <= CREDS_MAX_GROUPS, "%zu groups", c.ngroups);
 		CHECK(c.groups[0] == c.gid, "primary group not first");
