@@ -70,7 +70,7 @@ tests/asan/unit_%: tests/unit_%.c tests/stubs.c $(LIB_SRCS) usher.h
 
 # Test helpers are static musl binaries so they also run in a chroot that
 # holds nothing but them, usher and busybox.
-tests/helpers/%: tests/helpers/%.c
+tests/helpers/%: tests/helpers/%.c tests/helpers/common.h
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
 
 check: deps-check

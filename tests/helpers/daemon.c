@@ -19,6 +19,7 @@
  *                        its successor, which writes its own PID to PIDFILE
  *                        and becomes the recorder; the old one exits 0
  *                        200 ms later. Any other signal: it exits 4. */
+#include "common.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,28 +35,18 @@
 
 static const char *logp = "/dev/null";
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* the stoprec line format, for the parts that happen before the exec */
 static void rec(const char *who, const char *fmt, ...)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof buf, "%lld %s ", mono_ms(), who);
 	va_list ap;
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	size_t n = rec_line(buf, sizeof buf, who, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
 	int fd = open(logp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0) {
-		if (write(fd, buf, (size_t)n) < 0)
+		if (write(fd, buf, n) < 0)
 			perror("daemon: log");
 		close(fd);
 	}

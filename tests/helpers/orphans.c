@@ -12,6 +12,7 @@
  * after the release waits (up to 20 s) until its parent has no child left
  * but this process: no orphan, no zombie. It exits 111 with one line on
  * stderr when a check fails. */
+#include "common.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,20 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "orphans: bad number '%s'\n", s);
-		exit(111);
-	}
-	return v;
-}
 
 /* Children of parent other than me, from /proc/PID/stat ("pid (comm) S
  * ppid ..."); comm may hold ") ", hence the last ')'. zombies counts those
@@ -93,8 +80,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: orphans [-w] N CODE\n");
 		return 111;
 	}
-	n = parse_num(argv[1], 1, 100000);
-	code = (int)parse_num(argv[2], 0, 255);
+	n = parse_num("orphans", argv[1], 1, 100000);
+	code = (int)parse_num("orphans", argv[2], 0, 255);
 
 	if (pipe(p) < 0) {
 		perror("orphans: pipe");

@@ -13,6 +13,7 @@
  * so the recorder talks to the kernel with a plain 64-bit mask. Blocking
  * every signal and dequeuing them with rt_sigtimedwait records stop signals
  * (TSTP, TTIN, TTOU) without stopping, and needs no handler or restorer. */
+#include "common.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,20 +32,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "sigrec: %s: %s\n", what, strerror(errno));
 	exit(111);
-}
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "sigrec: bad number '%s'\n", s);
-		exit(111);
-	}
-	return v;
 }
 
 /* Default disposition for sig through the kernel ABI. A zeroed kernel
@@ -89,12 +76,12 @@ int main(int argc, char **argv)
 		return 111;
 	}
 	if (argc > 2)
-		exitsig = (int)parse_num(argv[2], 1, NSIG_KERNEL);
+		exitsig = (int)parse_num("sigrec", argv[2], 1, NSIG_KERNEL);
 	if (argc > 3) {
 		if (strcmp(argv[3], "die") == 0)
 			die_by_signal = 1;
 		else
-			code = (int)parse_num(argv[3], 0, 255);
+			code = (int)parse_num("sigrec", argv[3], 0, 255);
 	}
 
 	/* Block first, then reset dispositions: a signal that arrives in

@@ -6,25 +6,12 @@
  * outlives its target is normal when the target exits during it. Prints
  * how many signals were sent. Exit 0, or 111 on bad usage or other errors.
  * A shell loop of `kill` would be too slow to overrun anybody. */
+#include "common.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "sigstorm: bad number '%s'\n", s);
-		exit(111);
-	}
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -37,9 +24,9 @@ int main(int argc, char **argv)
 		return 111;
 	}
 	/* PID > 1 so that a test bug can never signal init or a group. */
-	pid = (pid_t)parse_num(argv[1], 2, 1L << 30);
-	sig = (int)parse_num(argv[2], 1, 64);
-	count = parse_num(argv[3], 0, 1L << 30);
+	pid = (pid_t)parse_num("sigstorm", argv[1], 2, 1L << 30);
+	sig = (int)parse_num("sigstorm", argv[2], 1, 64);
+	count = parse_num("sigstorm", argv[3], 0, 1L << 30);
 
 	for (sent = 0; sent < count; sent++) {
 		if (kill(pid, sig) == 0)

@@ -13,6 +13,7 @@
  * report leaks (DRV_LEAKED) and then kill them. An "unrelated" process
  * (-u) is started beside usher and must still be alive, and never
  * signalled, when usher is done. */
+#include "common.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,25 +55,15 @@ static long long grace_ms = 10000, safety_ms = 30000;
 static bool killed;
 static char leaked[2048], got_sigs[256];
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void rec(const char *fmt, ...)
 {
 	char buf[1024];
-	int n = snprintf(buf, sizeof buf, "%lld driver ", mono_ms());
 	va_list ap;
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	size_t n = rec_line(buf, sizeof buf, "driver", fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(log_fd, buf, (size_t)n) < 0)
+	if (write(log_fd, buf, n) < 0)
 		perror("stopdrv: log");
 }
 

@@ -8,6 +8,7 @@
  * handlers: the log line is written from ordinary code, and a signal that
  * arrives while the process is stopped stays pending until SIGCONT, exactly
  * as it would for a handler. */
+#include "common.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -55,26 +56,16 @@ static int log_fd = -1;
 static char who[32] = "stoprec";
 static struct action actions[NSIG_MAX];
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One write per line: O_APPEND makes it atomic among all writers. */
 static void rec(const char *fmt, ...)
 {
 	char buf[1024];
-	int n = snprintf(buf, sizeof buf, "%lld %s ", mono_ms(), who);
 	va_list ap;
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	size_t n = rec_line(buf, sizeof buf, who, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(log_fd, buf, (size_t)n) < 0)
+	if (write(log_fd, buf, n) < 0)
 		perror("stoprec: log");
 }
 
