@@ -161,8 +161,9 @@ static void forward(struct usher *u, int sig)
 		LOG(L_INFO, "no main process: %s not forwarded", sig_name(sig, a, sizeof(a)));
 		return;
 	}
-	LOG(L_INFO, "forwarding %s as %s to %s %d", sig_name(sig, a, sizeof(a)),
-	    sig_name(to, b, sizeof(b)), u->o.pgroup ? "group" : "process",
+	LOG(L_INFO, "forwarding %s%s%s to %s %d", sig_name(sig, a, sizeof(a)),
+	    to == sig ? "" : " as ", to == sig ? "" : sig_name(to, b, sizeof(b)),
+	    u->o.pgroup ? "group" : "process",
 	    (int)(u->o.pgroup ? u->main_pgid : u->main_pid));
 	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
 }
