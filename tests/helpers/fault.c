@@ -25,24 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "fault: %s: %s\n", what, strerror(errno));
 	exit(111);
-}
-
-static long num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "fault: bad number '%s'\n", s);
-		exit(111);
-	}
-	return v;
 }
 
 static void pause_us(long us)
@@ -126,11 +114,11 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "epipe") == 0)
 		return epipe(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "stopstorm") == 0)
-		return stopstorm((pid_t)num(argv[2], 2, 1L << 30), num(argv[3], 0, 10000000),
-				 num(argv[4], 0, 1000000));
+		return stopstorm((pid_t)parse_num("fault", argv[2], 2, 1L << 30), parse_num("fault", argv[3], 0, 10000000),
+				 parse_num("fault", argv[4], 0, 1000000));
 	if (argc == 5 && strcmp(argv[1], "forks") == 0)
-		return forks(num(argv[2], 0, 10000000), num(argv[3], 1, 100000),
-			     (int)num(argv[4], 0, 255));
+		return forks(parse_num("fault", argv[2], 0, 10000000), parse_num("fault", argv[3], 1, 100000),
+			     (int)parse_num("fault", argv[4], 0, 255));
 	fprintf(stderr, "usage: fault epipe CMD [ARG]... | fault stopstorm PID COUNT USEC"
 			" | fault forks TOTAL BATCH CODE\n");
 	return 111;
