@@ -114,10 +114,12 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "epipe") == 0)
 		return epipe(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "stopstorm") == 0)
-		return stopstorm((pid_t)parse_num("fault", argv[2], 2, 1L << 30), parse_num("fault", argv[3], 0, 10000000),
+		return stopstorm((pid_t)parse_num("fault", argv[2], 2, 1L << 30),
+				 parse_num("fault", argv[3], 0, 10000000),
 				 parse_num("fault", argv[4], 0, 1000000));
 	if (argc == 5 && strcmp(argv[1], "forks") == 0)
-		return forks(parse_num("fault", argv[2], 0, 10000000), parse_num("fault", argv[3], 1, 100000),
+		return forks(parse_num("fault", argv[2], 0, 10000000),
+			     parse_num("fault", argv[3], 1, 100000),
 			     (int)parse_num("fault", argv[4], 0, 255));
 	fprintf(stderr, "usage: fault epipe CMD [ARG]... | fault stopstorm PID COUNT USEC"
 			" | fault forks TOTAL BATCH CODE\n");
