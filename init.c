@@ -313,8 +313,8 @@ int main(int argc, char **argv)
 	u.foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
-	if (u.main_pid < 0)
-		DIE(EXIT_USHER, errno, "cannot fork");
+	if (u.main_pid < 0) /* fork, or the pipe before it */
+		DIE(EXIT_USHER, errno, "cannot start %s", u.o.argv[0]);
 	if (code)
 		DIE(code, 0, "%s", err);
 	u.main_pgid = u.main_pid;

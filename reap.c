@@ -240,16 +240,21 @@ static void signal_descendant(pid_t pid, const pid_t *known, size_t n, pid_t sel
 {
 	char state;
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
+	if (fd < 0 && errno == ESRCH)
 		return; /* exited meanwhile: nothing to signal */
+	/* without pidfds (kernel < 5.3, a seccomp filter) the check below
+	 * still holds; only the window between it and kill() is open */
 	pid_t ppid = proc_ppid(pid, &state);
 	bool ours = ppid == self;
 	for (size_t i = 0; i < n && !ours; i++)
 		ours = known[i] == ppid;
-	if (ours && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 &&
-	    errno != ESRCH)
+	long r = !ours ? 0
+	       : fd >= 0 ? syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0)
+			 : kill(pid, sig);
+	if (r < 0 && errno != ESRCH)
 		WARN_ERRNO("cannot signal process %d", (int)pid);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 }
 
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len)

@@ -298,8 +298,9 @@ void shutdown_perform(struct usher *u, enum action a)
 			logmsg(0, "pidfile %s names process %d, which is not a live child of usher",
 			       u->o.pidfile, (int)pid);
 		else
-			logmsg(0, "pidfile %s did not appear (or hold a PID) within 5 s",
-			       u->o.pidfile);
+			logmsg(0, "pidfile %s did not appear (or hold a PID) %s",
+			       u->o.pidfile, now >= u->tl.follow_until ? "within 5 s"
+								       : "before the kill point");
 		u->exit_code = EXIT_USHER;
 		u->tl.follow = false;
 		u->tl.phase = PH_RUN;

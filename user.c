@@ -102,8 +102,9 @@ static int for_each_line(const char *path, line_fn fn, void *ctx, char *err,
 		fmt(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > (64 << 20)) {
-		int e = st.st_size > 0 ? EFBIG : errno;
+	int bad = fstat(fd, &st) < 0 ? errno : st.st_size > (64 << 20) ? EFBIG : 0;
+	if (bad) {
+		int e = bad;
 		close(fd);
 		fmt(err, errlen, "cannot read %s: %s", path, strerror(e));
 		return -1;
