@@ -110,13 +110,16 @@ pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	int p[2];
 
 	*code = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fmt(err, errlen, "cannot create a pipe for");
 		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
+		fmt(err, errlen, "cannot fork");
 		errno = e;
 		return -1;
 	}
@@ -313,8 +316,8 @@ int main(int argc, char **argv)
 	u.foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
-	if (u.main_pid < 0) /* fork, or the pipe before it */
-		DIE(EXIT_USHER, errno, "cannot start %s", u.o.argv[0]);
+	if (u.main_pid < 0)
+		DIE(EXIT_USHER, errno, "%s %s", err, u.o.argv[0]);
 	if (code)
 		DIE(code, 0, "%s", err);
 	u.main_pgid = u.main_pid;

@@ -167,7 +167,7 @@ static void run_hook(struct usher *u)
 	u->tl.has_hook = false; /* at most once */
 	pid_t pid = spawn(u, u->o.hook_argv, true, err, sizeof(err), &code);
 	if (pid < 0) {
-		WARN_ERRNO("cannot fork the stop hook");
+		WARN_ERRNO("%s the stop hook", err);
 		forward_stop(u, u->stop_sig);
 		return;
 	}

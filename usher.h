@@ -249,8 +249,9 @@ struct usher {
 };
 
 /* init.c: fork and exec argv as COMMAND (hook false) or the stop hook.
- * Returns the pid, -1 when fork failed (errno set). *code is 0 when the
- * exec happened, else the exit code it calls for with one line in err. */
+ * Returns the pid, or -1 with errno and err saying what failed ("cannot
+ * fork"). *code is 0 when the exec happened, else the exit code it calls
+ * for with one line in err. */
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
 /* shutdown.c: CLOCK_MONOTONIC in nanoseconds, the clock of every deadline */
