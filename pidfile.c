@@ -1,4 +1,5 @@
-/* pidfile.c: reading the PID a daemon wrote, for --pidfile. */
+/* pidfile.c: reading the PID a daemon wrote, for --pidfile, and the small
+ * whole-file read it shares with the /proc and uid_map readers. */
 #include "usher.h"
 
 #include <fcntl.h>
@@ -28,19 +29,28 @@ pid_t pidfile_parse(const char *buf, size_t len)
 	return (pid_t)v;
 }
 
+ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	/* O_NONBLOCK: a FIFO named by mistake (or by a hostile image) must not
+	 * block PID 1 in open or read; it simply never holds anything */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 pid_t pidfile_read(const char *path)
 {
-	char buf[32];
-	ssize_t n;
-	/* O_NONBLOCK: a FIFO named by mistake (or by a hostile image) must not
-	 * block PID 1 in open or read; it simply never holds a PID */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	char buf[33];
+	ssize_t n = read_small(path, buf, sizeof(buf));
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || (size_t)n == sizeof(buf))
+	/* 32 bytes or more is no PID: never cut one to fit */
+	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
 		return 0;
 	pid_t pid = pidfile_parse(buf, (size_t)n);
 	return pid > 0 ? pid : 0;

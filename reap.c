@@ -76,9 +76,21 @@ size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
 	return found;
 }
 
-void reap_all(struct usher *u)
+/* "exited 3" or "killed by TERM" */
+static const char *status_text(int st, char *buf, size_t len)
 {
 	char sig[16];
+
+	if (WIFSIGNALED(st))
+		fmt(buf, len, "killed by %s", sig_name(WTERMSIG(st), sig, sizeof(sig)));
+	else
+		fmt(buf, len, "exited %d", WEXITSTATUS(st));
+	return buf;
+}
+
+void reap_all(struct usher *u)
+{
+	char how[32], t[24];
 
 	for (;;) {
 		int st;
@@ -95,24 +107,13 @@ void reap_all(struct usher *u)
 			/* a starter that exited 0 hands over to its daemon */
 			u->tl.follow = u->o.pidfile && WIFEXITED(st) &&
 				       WEXITSTATUS(st) == 0;
-			if (WIFSIGNALED(st))
-				LOG(L_INFO, "main process %d killed by %s", (int)pid,
-				    sig_name(WTERMSIG(st), sig, sizeof(sig)));
-			else
-				LOG(L_INFO, "main process %d exited %d", (int)pid,
-				    WEXITSTATUS(st));
+			LOG(L_INFO, "main process %d %s", (int)pid,
+			    status_text(st, how, sizeof(how)));
 		} else if (pid == u->hook_pid) {
 			u->hook_pid = 0;
 			u->tl.hook_running = false;
-			char t[24];
-			if (WIFSIGNALED(st))
-				LOG(L_INFO, "+%ss stop hook killed by %s",
-				    fmt_seconds(mono_now() - u->t_base, t, sizeof(t)),
-				    sig_name(WTERMSIG(st), sig, sizeof(sig)));
-			else
-				LOG(L_INFO, "+%ss stop hook exited %d",
-				    fmt_seconds(mono_now() - u->t_base, t, sizeof(t)),
-				    WEXITSTATUS(st));
+			LOG(L_INFO, "+%ss stop hook %s", since(u, t, sizeof(t)),
+			    status_text(st, how, sizeof(how)));
 		} else {
 			LOG(L_DEBUG, "reaped %d", (int)pid);
 		}
@@ -132,20 +133,10 @@ bool is_live_child(pid_t pid)
 const char *proc_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[32];
-	int fd;
-	ssize_t n = -1;
 
 	fmt(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	if (n <= 0) {
+	if (read_small(path, buf, len) <= 0)
 		fmt(buf, len, "?");
-		return buf;
-	}
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
 }
@@ -155,18 +146,10 @@ const char *proc_comm(pid_t pid, char *buf, size_t len)
 static pid_t proc_ppid(pid_t pid, char *state)
 {
 	char path[32], buf[512];
-	int fd;
-	ssize_t n;
 
 	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
 		return -1;

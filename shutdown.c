@@ -138,7 +138,7 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 
 /* ---- acting on it ------------------------------------------------------- */
 
-static const char *since(const struct usher *u, char *buf, size_t len)
+const char *since(const struct usher *u, char *buf, size_t len)
 {
 	return fmt_seconds(mono_now() - u->t_base, buf, len);
 }
@@ -201,20 +201,16 @@ static void kill_hook(struct usher *u, const char *why)
 
 static void adopt(struct usher *u, pid_t pid)
 {
-	char t[24];
-
 	u->main_pid = pid;
 	u->main_pgid = getpgid(pid);
 	u->followed = true;
 	u->tl.main_running = true;
 	u->tl.follow = false;
 	LOG(L_INFO, "following process %d from %s", (int)pid, u->o.pidfile);
-	if (u->tl.t0 >= 0) {
-		(void)t;
+	if (u->tl.t0 >= 0)
 		forward_stop(u, u->stop_sig);
-	} else {
+	else
 		u->tl.phase = PH_RUN;
-	}
 }
 
 static void drain(struct usher *u, int64_t now)

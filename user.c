@@ -360,19 +360,6 @@ int user_resolve(const char *spec, const char *passwd_path,
 /* True when we run in a user namespace other than the initial one, whose
  * uid_map is the identity over the whole range. Without /proc (a bare
  * chroot) we cannot tell, and give no namespace hint. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
 static bool in_user_ns(void)
 {
 	char buf[128];

@@ -221,6 +221,9 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 /* Parse a pidfile's contents: decimal PID, optional blanks/newline. -1 if
  * invalid. */
 pid_t pidfile_parse(const char *buf, size_t len);
+/* Read at most len - 1 bytes of a small file into buf, NUL-terminated
+ * (empty on failure), without blocking on a FIFO. Bytes read, or -1. */
+ssize_t read_small(const char *path, char *buf, size_t len);
 /* Read and parse FILE: the PID, 0 if missing or not (yet) valid. */
 pid_t pidfile_read(const char *path);
 
@@ -274,6 +277,8 @@ const char *proc_comm(pid_t pid, char *buf, size_t len);
 /* shutdown.c: act on the timeline */
 /* SIGTERM or SIGINT received */
 void shutdown_on_stop(struct usher *u, int sig);
+/* "2.034": seconds since t0 (or the main exit), for "+Xs" log lines */
+const char *since(const struct usher *u, char *buf, size_t len);
 /* perform what timeline_next said is due */
 void shutdown_perform(struct usher *u, enum action a);
 
