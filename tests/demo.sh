@@ -8,6 +8,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 USHER=${USHER:-$PWD/usher}
 H=$PWD/tests/helpers
+. "$PWD/tests/lib_proc.sh"
 GRACE=5
 
 for f in "$USHER" "$H/stoprec"; do
@@ -61,15 +62,6 @@ echo "  hook:   $D/hook (0.4 s)"
 echo "Left: seconds since the demo started. usher's own +S.mmms: since the SIGTERM."
 echo
 
-# descendants PID: every process below PID, one a line
-descendants() {
-	local c
-	# shellcheck disable=SC2013 # the file is one line of blank-separated PIDs
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		echo "$c"
-		descendants "$c"
-	done
-}
 
 # usher's stderr reaches the terminal through a FIFO and the stamper (a
 # process substitution would make the stamper a child of unshare too)

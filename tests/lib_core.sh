@@ -15,22 +15,6 @@
 # of `make check` runs an ASan build on a possibly loaded 2-core machine.
 WAIT=${CORE_WAIT:-10}
 
-# wait_for SECONDS CMD...: poll CMD every 20 ms until it succeeds; status 1
-# when SECONDS pass first.
-wait_for() {
-	local tries=$(($1 * 50)); shift
-	until "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.02
-	done
-}
-
-# children_of PID: the PIDs of PID's children, blank-separated, or nothing.
-# Unquoted $(...) on purpose, here and in rec_all: it squeezes blanks.
-# shellcheck disable=SC2046,SC2005
-children_of() { echo $(cat /proc/"$1"/task/*/children 2>/dev/null); }
-
 # alive PID: PID exists and is not a zombie.
 alive() {
 	local st

@@ -62,15 +62,6 @@ free_port() {
 	echo 38123
 }
 
-# descendants PID: every process below PID (host view), one a line.
-descendants() {
-	local c
-	# shellcheck disable=SC2013 # the file is one line of blank-separated PIDs
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		echo "$c"
-		descendants "$c"
-	done
-}
 
 # nginx_round MODE: one run of the whole story, usher as PID 1 (ns) or as
 # a subreaper (sub), with assertions prefixed by MODE.

@@ -21,6 +21,7 @@ set -u
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 SEED=${SOAK_SEED:-$(($(date +%s%N) / 1000 % 1000000))}
 TESTS=$(cd "$(dirname "$0")" && pwd)
+. "$TESTS/lib_proc.sh"
 SOAKCHILD=$TESTS/helpers/soakchild
 WAIT=${SOAK_WAIT:-10} # seconds for anything that must happen
 
@@ -56,14 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-wait_for() { # wait_for SECONDS CMD...: poll every 20 ms
-	local tries=$(($1 * 50)); shift
-	until "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.02
-	done
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; } # "PID PID ..."
 state_of() { sed 's/.*) //; s/ .*//' /proc/"$1"/stat 2>/dev/null; }
