@@ -61,10 +61,10 @@ usher-asan: $(SRCS) usher.h
 	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(SAN_FLAGS) -o $@ $(SRCS)
 
 # tests/stubs.c stands in for init.c (which holds main): weak spawn().
-tests/unit_%: tests/unit_%.c tests/stubs.c $(LIB_SRCS) usher.h
+tests/unit_%: tests/unit_%.c tests/stubs.c tests/child_guard.h $(LIB_SRCS) usher.h
 	$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/stubs.c $(LIB_SRCS) -lcmocka
 
-tests/asan/unit_%: tests/unit_%.c tests/stubs.c $(LIB_SRCS) usher.h
+tests/asan/unit_%: tests/unit_%.c tests/stubs.c tests/child_guard.h $(LIB_SRCS) usher.h
 	@mkdir -p tests/asan
 	$(HOSTCC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< tests/stubs.c $(LIB_SRCS) -lcmocka
 

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "child_guard.h"
+
 #include "usher.h"
 
 #include <errno.h>
@@ -293,51 +295,27 @@ static int cut_tiny(void)
 	return 0;
 }
 
-/* In the child, cmocka's own handlers would catch a crash and go on
- * running the remaining tests there: restore the defaults first. */
-static void run_cut(int (*fn)(void), const char *name)
-{
-	int st;
-
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		for (int s = 1; s < 32; s++)
-			if (s != SIGKILL && s != SIGSTOP)
-				signal(s, SIG_DFL);
-		alarm(2);
-		_exit(fn());
-	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("%s: died of signal %d%s", name, WTERMSIG(st),
-			 WTERMSIG(st) == SIGALRM ? " (hangs)" : "");
-	if (WEXITSTATUS(st) != 0)
-		fail_msg("%s: wrong output (case %d)", name, WEXITSTATUS(st));
-}
-#define RUN_CUT(fn) run_cut(fn, #fn)
 
 static void test_fmt_cut_text(void **state)
 {
 	(void)state;
-	RUN_CUT(cut_text);
-	RUN_CUT(cut_string_arg);
-	RUN_CUT(cut_tiny);
+	run_guarded(cut_text, 2, "cut_text");
+	run_guarded(cut_string_arg, 2, "cut_string_arg");
+	run_guarded(cut_tiny, 2, "cut_tiny");
 }
 
 static void test_fmt_cut_number(void **state)
 {
 	(void)state;
-	RUN_CUT(cut_number);
-	RUN_CUT(cut_negative);
-	RUN_CUT(cut_number_then_string);
+	run_guarded(cut_number, 2, "cut_number");
+	run_guarded(cut_negative, 2, "cut_negative");
+	run_guarded(cut_number_then_string, 2, "cut_number_then_string");
 }
 
 static void test_fmt_cut_char(void **state)
 {
 	(void)state;
-	RUN_CUT(cut_char_then_string);
+	run_guarded(cut_char_then_string, 2, "cut_char_then_string");
 }
 
 /* ---- logmsg --------------------------------------------------------------------- */
@@ -435,7 +413,7 @@ static int long_then_number(void)
 static void test_logmsg_long_number(void **state)
 {
 	(void)state;
-	RUN_CUT(long_then_number);
+	run_guarded(long_then_number, 2, "long_then_number");
 }
 
 /* A closed or broken stderr must never stop usher. */
@@ -467,8 +445,8 @@ static int broken_stderr(void)
 static void test_logmsg_bad_stderr(void **state)
 {
 	(void)state;
-	RUN_CUT(closed_stderr);
-	RUN_CUT(broken_stderr);
+	run_guarded(closed_stderr, 2, "closed_stderr");
+	run_guarded(broken_stderr, 2, "broken_stderr");
 }
 
 /* ---- the macros ------------------------------------------------------------------- */

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "child_guard.h"
+
 #include "usher.h"
 
 #include <fcntl.h>
@@ -20,30 +22,6 @@
 
 extern char **environ;
 
-/* Run fn in a child; fail unless it returns within secs and exits 0.
- * The child reports its own assertion failures through its exit code. */
-static void in_child(void (*fn)(void), unsigned secs, const char *what)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* cmocka's handlers would carry on with the next test here */
-		const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-		for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
-			signal(faults[i], SIG_DFL);
-		alarm(secs);
-		fn();
-		_exit(0);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("%s: killed by signal %d%s", what, WTERMSIG(st),
-			 WTERMSIG(st) == SIGALRM ? " (it hung)" : "");
-	if (WEXITSTATUS(st) != 0)
-		fail_msg("%s: check %d failed", what, WEXITSTATUS(st));
-}
 #define CHILD_CHECK(n, cond)                                                   \
 	do {                                                                   \
 		if (!(cond))                                                   \
@@ -84,7 +62,7 @@ static size_t count_lines(const char *s)
  * reachable from any long log line: once the buffer was full, the digit
  * loop's PUT(num[--k]) no longer evaluated --k and spun forever, so
  * `usher -v /a/very/long/path/cmd` hung PID 1 at start-up. */
-static void number_after_full(void)
+static int number_after_full(void)
 {
 	char buf[4];
 	size_t n = fmt(buf, sizeof(buf), "%s%d", "abcdef", 12345);
@@ -93,27 +71,29 @@ static void number_after_full(void)
 	CHILD_CHECK(2, n == 3 && strcmp(buf, "-16") == 0);
 	n = fmt(buf, sizeof(buf), "%llu%zu%lu", 12345ULL, (size_t)7, 8UL);
 	CHILD_CHECK(3, n == 3 && strcmp(buf, "123") == 0);
+	return 0;
 }
 
 static void test_fmt_number_in_full_buffer(void **state)
 {
 	(void)state;
-	in_child(number_after_full, 5, "fmt of a number that does not fit");
+	run_guarded(number_after_full, 5, "fmt of a number that does not fit");
 }
 
 /* The same PUT skipped va_arg for a %c that did not fit, so the next %s
  * took the character for a pointer. */
-static void char_after_full(void)
+static int char_after_full(void)
 {
 	char buf[2];
 	size_t n = fmt(buf, sizeof(buf), "%c%c%s%d", 'a', 'b', "zzz", 5);
 	CHILD_CHECK(1, n == 1 && strcmp(buf, "a") == 0);
+	return 0;
 }
 
 static void test_fmt_char_in_full_buffer(void **state)
 {
 	(void)state;
-	in_child(char_after_full, 5, "fmt of a %c that does not fit");
+	run_guarded(char_after_full, 5, "fmt of a %c that does not fit");
 }
 
 /* sig_name in its documented 16 bytes, for the fuzz input's number */
@@ -134,7 +114,7 @@ static void emit_started(void)
 	logmsg(0, "started %s as process %d%s", long_path, 12345, " (usher is a subreaper)");
 }
 
-static void long_line(void)
+static int long_line(void)
 {
 	static char path[700], out[1024];
 	memset(path, 'p', sizeof(path) - 1);
@@ -143,12 +123,13 @@ static void long_line(void)
 	size_t n = capture_log(emit_started, out, sizeof(out));
 	CHILD_CHECK(1, n > 0 && n <= 512 && out[n - 1] == '\n' && count_lines(out) == 1);
 	CHILD_CHECK(2, strncmp(out, "usher: started /ppp", 19) == 0);
+	return 0;
 }
 
 static void test_log_long_command_line(void **state)
 {
 	(void)state;
-	in_child(long_line, 5, "logmsg with a 700-byte command path");
+	run_guarded(long_line, 5, "logmsg with a 700-byte command path");
 }
 
 /* ---- one error, one line ---------------------------------------------------- */

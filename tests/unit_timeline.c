@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "child_guard.h"
+
 #include "usher.h"
 
 #include <signal.h>
@@ -567,24 +569,8 @@ static int fmt_seconds_small(void)
 
 static void test_fmt_seconds_truncates(void **state)
 {
-	int st;
-
 	(void)state;
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* defaults, not cmocka's handlers, so a crash ends the child */
-		for (int s = 1; s < 32; s++)
-			if (s != SIGKILL && s != SIGSTOP)
-				signal(s, SIG_DFL);
-		alarm(2);
-		_exit(fmt_seconds_small());
-	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("fmt_seconds into a short buffer died of signal %d%s",
-			 WTERMSIG(st), WTERMSIG(st) == SIGALRM ? ": it hangs" : "");
-	assert_int_equal(WEXITSTATUS(st), 0);
+	run_guarded(fmt_seconds_small, 2, "fmt_seconds into a short buffer");
 }
 
 int main(void)
