@@ -94,6 +94,24 @@ enum {
 	SET_NNP = 1 << 9, SET_PIDFILE = 1 << 10,
 };
 
+/* Words split at blanks and tabs, for the stop hook's command line. */
+int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
+		 size_t max)
+{
+	size_t len = strlen(cmd), n = 0;
+
+	if (len >= storelen || max == 0)
+		return -1;
+	memcpy(store, cmd, len + 1);
+	for (char *tok = strtok(store, " \t"); tok; tok = strtok(NULL, " \t")) {
+		if (n + 1 >= max)
+			return -1;
+		argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	return n ? (int)n : -1;
+}
+
 /* Seconds with up to 9 decimals, at most a million: no sign, exponent,
  * blanks or unit, so typos fail loudly instead of meaning something. */
 int64_t parse_duration(const char *s)

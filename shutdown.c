@@ -16,13 +16,6 @@
 
 #define FOLLOW_WINDOW (5 * NSEC_PER_SEC)
 
-int64_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 int64_t kill_point(int64_t start, int64_t grace)
 {
 	int64_t margin = grace / 10 < NSEC_PER_SEC ? grace / 10 : NSEC_PER_SEC;
@@ -34,33 +27,6 @@ int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout)
 	int64_t k = kill_point(t0, grace);
 	int64_t h = t0 + (hook_timeout < 0 ? grace / 2 : hook_timeout);
 	return h < k ? h : k;
-}
-
-int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
-		 size_t max)
-{
-	size_t len = strlen(cmd), n = 0;
-
-	if (len >= storelen || max == 0)
-		return -1;
-	memcpy(store, cmd, len + 1);
-	for (char *tok = strtok(store, " \t"); tok; tok = strtok(NULL, " \t")) {
-		if (n + 1 >= max)
-			return -1;
-		argv[n++] = tok;
-	}
-	argv[n] = NULL;
-	return n ? (int)n : -1;
-}
-
-const char *fmt_seconds(int64_t ns, char *buf, size_t len)
-{
-	if (ns < 0)
-		ns = 0;
-	long long ms = (long long)(ns % NSEC_PER_SEC / 1000000);
-	fmt(buf, len, "%lld.%c%c%c", (long long)(ns / NSEC_PER_SEC),
-	    (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10));
-	return buf;
 }
 
 enum action timeline_stop(struct timeline *t, int64_t now)
@@ -137,11 +103,6 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 }
 
 /* ---- acting on it ------------------------------------------------------- */
-
-const char *since(const struct usher *u, char *buf, size_t len)
-{
-	return fmt_seconds(mono_now() - u->t_base, buf, len);
-}
 
 /* Stop signal (rewritten) then SIGCONT, so a stopped child can act on it. */
 static void forward_stop(struct usher *u, int sig)

@@ -1,10 +1,16 @@
 /* usher: a tiny init for containers. One header shared by every file.
  *
- * Layout: init.c (main, spawn, event loop), options.c (command line and
- * USHER_* environment), signals.c (names, sets, rewriting, forwarding),
- * reap.c (reaping, exit status, leftover processes), shutdown.c (the stop
- * timeline and the stop hook), user.c (user resolution and privilege drop),
- * pidfile.c (following a daemon), log.c (stderr logging).
+ * Layout, bottom to top (a file calls only into the files below it):
+ *   log.c      stderr logging and the small formatter
+ *   clock.c    the monotonic clock and "+2.034s"
+ *   signals.c  names, sets, rewriting, forwarding
+ *   pidfile.c  reading a daemon's pidfile, small-file reads
+ *   options.c  command line and USHER_* environment
+ *   user.c     user resolution and privilege drop
+ *   reap.c     reaping, exit status, leftover processes
+ *   spawn.c    fork + exec of COMMAND and the stop hook
+ *   shutdown.c the stop timeline and the stop hook
+ *   init.c     main and the event loop
  *
  * Rule of the house: decisions are pure functions declared here and tested
  * with cmocka; syscalls sit in thin wrappers. */
@@ -100,6 +106,21 @@ int64_t parse_duration(const char *s);
 int parse_bool(const char *s);
 /* usage text for --help */
 extern const char usage_text[];
+/* Split CMD at blanks into argv (NULL-terminated, at most max - 1 words)
+ * whose words live in store. Returns the word count; -1 if CMD is empty or
+ * does not fit. No allocation: usher links no free(), see log.c. */
+int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
+		 size_t max);
+
+/* ---- clock.c ------------------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in nanoseconds, the clock of every deadline */
+int64_t mono_now(void);
+/* "2.034" (seconds, millisecond precision) into buf. */
+const char *fmt_seconds(int64_t ns, char *buf, size_t len);
+struct usher;
+/* "2.034": seconds since t0 (or the main exit), for "+Xs" log lines */
+const char *since(const struct usher *u, char *buf, size_t len);
 
 /* ---- signals.c ---------------------------------------------------------- */
 
@@ -185,13 +206,6 @@ enum action timeline_stop(struct timeline *t, int64_t now);
 /* What is due at now; *wake is when to ask again with no event (-1: only
  * when a signal arrives). The caller performs the action and updates t. */
 enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake);
-/* Split CMD at blanks into argv (NULL-terminated, at most max - 1 words)
- * whose words live in store. Returns the word count; -1 if CMD is empty or
- * does not fit. No allocation: usher links no free(), see log.c. */
-int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
-		 size_t max);
-/* "2.034" (seconds, millisecond precision) into buf. */
-const char *fmt_seconds(int64_t ns, char *buf, size_t len);
 
 /* ---- user.c ------------------------------------------------------------- */
 
@@ -251,14 +265,6 @@ struct usher {
 	struct timeline tl;
 };
 
-/* init.c: fork and exec argv as COMMAND (hook false) or the stop hook.
- * Returns the pid, or -1 with errno and err saying what failed ("cannot
- * fork"). *code is 0 when the exec happened, else the exit code it calls
- * for with one line in err. */
-pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
-	    size_t errlen, int *code);
-/* shutdown.c: CLOCK_MONOTONIC in nanoseconds, the clock of every deadline */
-int64_t mono_now(void);
 
 /* reap.c */
 /* waitpid(-1, WNOHANG) until nothing is left to reap; records the main
@@ -274,11 +280,16 @@ bool is_live_child(pid_t pid);
 /* The process's command name from /proc, or "?" */
 const char *proc_comm(pid_t pid, char *buf, size_t len);
 
+/* spawn.c: fork and exec argv as COMMAND (hook false) or the stop hook.
+ * Returns the pid, or -1 with errno and err saying what failed ("cannot
+ * fork"). *code is 0 when the exec happened, else the exit code it calls
+ * for with one line in err. */
+pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
+	    size_t errlen, int *code);
+
 /* shutdown.c: act on the timeline */
 /* SIGTERM or SIGINT received */
 void shutdown_on_stop(struct usher *u, int sig);
-/* "2.034": seconds since t0 (or the main exit), for "+Xs" log lines */
-const char *since(const struct usher *u, char *buf, size_t len);
 /* perform what timeline_next said is due */
 void shutdown_perform(struct usher *u, enum action a);
 
