@@ -56,6 +56,11 @@ deps-check:
 usher: $(SRCS) usher.h Makefile
 	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
+# One release binary (release/build.sh passes a cross CC and RELEASE_BIN):
+# the same flags as ./usher, so a release is what `make` builds.
+release-bin:
+	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $(RELEASE_BIN) $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+
 # glibc build with AddressSanitizer and UBSan, run by the same integration
 # tests in the second pass of `make check`.
 usher-asan: $(SRCS) usher.h

@@ -1,0 +1,217 @@
+#!/bin/bash
+# release/build.sh: the static musl binaries of every architecture Docker
+# runs usher on, named by TARGETARCH+TARGETVARIANT, plus SHA256SUMS.
+#
+#   release/build.sh [-o OUTDIR] [ARCH...]     (default: all, into dist/)
+#
+# Each binary is built by `make release-bin`, i.e. with the very flags of
+# ./usher, only CC differs: a cross gcc pointed at that architecture's musl
+# through a gcc specs file. musl comes from Debian's own musl-dev for the
+# architecture, fetched with a PRIVATE apt state (its own sources list,
+# lists and cache under the build cache) so the system's apt keeps its one
+# architecture; riscv64 has no musl-dev in Debian 12, so the Debian musl
+# source is cross-built once. Both are cached in build/release/ (ignored by
+# git); missing cross compilers are installed through the system's apt-get.
+# Every binary is checked against its size budget (release/budgets).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/dist
+while getopts o: opt; do
+	case $opt in
+	o) OUT=$(mkdir -p "$OPTARG" && cd "$OPTARG" && pwd) ;;
+	*) echo "usage: $0 [-o OUTDIR] [ARCH...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+CACHE=${USHER_RELEASE_CACHE:-$ROOT/build/release}
+. "$ROOT/release/arches.sh"
+ARCHES=("$@")
+[ ${#ARCHES[@]} -gt 0 ] || ARCHES=("${RELEASE_ARCHES[@]}")
+export LC_ALL=C TZ=UTC
+# Nothing in the binaries carries a date; the .deb and any archive do.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)}
+export SOURCE_DATE_EPOCH
+
+say() { echo "release: $*" >&2; }
+die() { echo "release: $*" >&2; exit 1; }
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+
+# Cross compilers (and the native musl-gcc) through the system's apt, only
+# those missing; this adds packages, never an architecture or a source.
+install_toolchains() {
+	local need="" a
+	for a in "${ARCHES[@]}"; do
+		arch_info "$a" || die "unknown architecture '$a' (know: ${RELEASE_ARCHES[*]})"
+		command -v "$A_CC" >/dev/null 2>&1 || need="$need $A_CCPKG"
+	done
+	[ -z "$need" ] && return 0
+	say "installing:$need"
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $need >&2
+}
+
+# ---- the private apt state -------------------------------------------------
+
+APT_DIR=$CACHE/apt
+APT_ARCHS=()
+for a in "${RELEASE_ARCHES[@]}"; do
+	arch_info "$a"
+	APT_ARCHS+=(-o "APT::Architectures::=$A_DEB")
+done
+apt_private() {
+	apt-get -q -o Dir::State="$APT_DIR/state" -o Dir::State::Lists="$APT_DIR/state/lists" \
+		-o Dir::State::status="$APT_DIR/state/status" -o Dir::Cache="$APT_DIR/cache" \
+		-o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APT_DIR/sources.list.d" \
+		-o Dir::Etc::Preferences="$APT_DIR/preferences" \
+		-o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d" \
+		-o APT::Architecture=amd64 "${APT_ARCHS[@]}" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# The system's own Debian sources (those naming its codename), binary and
+# source, copied into the private state: no mirror is named here.
+apt_private_update() {
+	[ -e "$APT_DIR/updated" ] && return 0
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	mkdir -p "$APT_DIR/state/lists/partial" "$APT_DIR/cache/archives/partial" \
+		"$APT_DIR/sources.list.d" "$APT_DIR/preferences.d"
+	: >"$APT_DIR/state/status"
+	: >"$APT_DIR/preferences"
+	{
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			if [ -e "$f" ]; then cat "$f"; fi
+		done
+	} | awk -v c="$codename" '$1 == "deb" && $0 ~ (" " c "([ -]|$)") {
+		print; sub(/^deb /, "deb-src "); print }' >"$APT_DIR/sources.list"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		awk -v c="$codename" 'BEGIN { RS = ""; ORS = "\n\n" }
+			$0 ~ ("Suites:[^\n]*[ ]" c "([ -]|\n|$)") && $0 !~ /Enabled: *no/ {
+				sub(/Types:[^\n]*/, "Types: deb deb-src"); print }' "$f" \
+			>"$APT_DIR/sources.list.d/$(basename "$f")"
+	done
+	say "updating the private apt lists (system apt untouched)"
+	apt_private update -qq >&2 || die "apt-get update (private state) failed"
+	touch "$APT_DIR/updated"
+}
+
+# ---- musl for one architecture -----------------------------------------------
+
+# Sets MUSL_INC and MUSL_LIB for $A_*: from the cache, else from Debian.
+musl_for() {
+	local root=$CACHE/musl/$A_DEB
+	MUSL_INC=$root/usr/include/$A_MUSL
+	MUSL_LIB=$root/usr/lib/$A_MUSL
+	if [ "$A_DEB" = amd64 ]; then
+		# the system's musl-tools: the same musl as ./usher
+		MUSL_INC=/usr/include/x86_64-linux-musl MUSL_LIB=/usr/lib/x86_64-linux-musl
+		[ -e "$MUSL_LIB/libc.a" ] || DEBIAN_FRONTEND=noninteractive \
+			$sudo apt-get install -y -qq --no-install-recommends musl-dev >&2
+		return 0
+	fi
+	[ -e "$root/.ok" ] && return 0
+	rm -rf "$root"
+	mkdir -p "$root"
+	apt_private_update
+	if [ "$A_MUSL_SRC" = yes ]; then
+		build_musl "$root"
+	else
+		local tmp
+		tmp=$(mktemp -d "$CACHE/dl.XXXXXX")
+		say "fetching musl-dev:$A_DEB"
+		(cd "$tmp" && apt_private download -qq "musl-dev:$A_DEB" >&2) ||
+			die "cannot download musl-dev:$A_DEB"
+		dpkg-deb -x "$tmp"/musl-dev_*_"$A_DEB".deb "$root"
+		rm -rf "$tmp"
+	fi
+	[ -e "$MUSL_LIB/libc.a" ] && [ -e "$MUSL_INC/signal.h" ] ||
+		die "no musl for $A_DEB in $root"
+	touch "$root/.ok"
+}
+
+# Debian's musl source, cross-built for an architecture Debian has no
+# musl-dev for; installed under the same layout Debian's packages use.
+build_musl() {
+	local root=$1 src=$CACHE/src
+	rm -rf "$src"
+	mkdir -p "$src"
+	say "fetching the musl source and cross-building it for $A_DEB"
+	(cd "$src" && apt_private source -qq --download-only musl >&2) ||
+		die "cannot fetch the musl source"
+	(cd "$src" && dpkg-source -x --no-check ./*.dsc musl >/dev/null)
+	(cd "$src/musl" &&
+		CC=$A_CC AR=${A_CC%gcc}ar RANLIB=${A_CC%gcc}ranlib CFLAGS=-Os ./configure --target="$A_MUSL" --prefix=/usr \
+			--includedir="/usr/include/$A_MUSL" --libdir="/usr/lib/$A_MUSL" \
+			--syslibdir="/usr/lib/$A_MUSL" --disable-shared >/dev/null &&
+		make -s -j"$(nproc)" >/dev/null 2>&1 &&
+		make -s install DESTDIR="$root" >/dev/null) || die "musl build for $A_DEB failed"
+	rm -rf "$src"
+}
+
+# A gcc specs file making $A_CC a musl-gcc for the architecture.
+specs_for() {
+	local specs=$CACHE/specs/$A_DEB.specs
+	mkdir -p "$CACHE/specs"
+	cat >"$specs" <<-EOF
+	%rename cpp_options old_cpp_options
+
+	*cpp_options:
+	-nostdinc -isystem $MUSL_INC -isystem include%s %(old_cpp_options)
+
+	*cc1:
+	%(cc1_cpu) -nostdinc -isystem $MUSL_INC -isystem include%s
+
+	*link_libgcc:
+	-L$MUSL_LIB -L .%s
+
+	*libgcc:
+	libgcc.a%s %:if-exists(libgcc_eh.a%s)
+
+	*startfile:
+	$MUSL_LIB/crt1.o $MUSL_LIB/crti.o crtbeginT.o%s
+
+	*endfile:
+	crtend.o%s $MUSL_LIB/crtn.o
+
+	*link:
+	-nostdlib %{static:-static}
+
+	EOF
+	SPECS=$specs
+}
+
+# ---- build ---------------------------------------------------------------------
+
+install_toolchains
+mkdir -p "$OUT" "$CACHE"
+rm -f "$OUT/SHA256SUMS"
+for a in "${ARCHES[@]}"; do
+	arch_info "$a"
+	musl_for
+	cc=$A_CC
+	if [ "$A_DEB" != amd64 ]; then
+		specs_for
+		cc="$A_CC -specs=$SPECS"
+	else
+		cc="$A_CC -specs=/usr/lib/x86_64-linux-musl/musl-gcc.specs"
+	fi
+	bin=$OUT/usher-$a
+	# -Werror: a warning on any architecture is a bug there (bit widths).
+	make -s -C "$ROOT" --no-print-directory release-bin RELEASE_BIN="$bin" \
+		CC="$cc $A_CFLAGS" CFLAGS="${CFLAGS:-} -Werror" >&2 ||
+		die "build for $a failed"
+	size=$(stat -c %s "$bin")
+	budget=$(awk -v a="$a" '$1 == a { print $2 }' "$ROOT/release/budgets")
+	[ -n "$budget" ] || die "no size budget for $a in release/budgets"
+	if [ "$size" -gt $((budget * 1024)) ]; then
+		die "usher-$a is $size bytes, over its budget of $budget KiB (release/budgets)"
+	fi
+	say "usher-$a: $size bytes (budget $budget KiB)"
+done
+(cd "$OUT" && sha256sum usher-* | grep -v '\.deb$' >SHA256SUMS)
+say "wrote $OUT/SHA256SUMS"
