@@ -4,6 +4,8 @@
 #
 #   release/build.sh [-o OUTDIR] [ARCH...]     (default: all, into dist/)
 #
+# and the .deb for the build machine's architecture (RELEASE_DEB=no: not).
+#
 # Each binary is built by `make release-bin`, i.e. with the very flags of
 # ./usher, only CC differs: a cross gcc pointed at that architecture's musl
 # through a gcc specs file. musl comes from Debian's own musl-dev for the
@@ -77,6 +79,7 @@ apt_private() {
 apt_private_update() {
 	[ -e "$APT_DIR/updated" ] && return 0
 	local codename
+	# shellcheck disable=SC1091
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 	mkdir -p "$APT_DIR/state/lists/partial" "$APT_DIR/cache/archives/partial" \
 		"$APT_DIR/sources.list.d" "$APT_DIR/preferences.d"
@@ -129,8 +132,9 @@ musl_for() {
 		dpkg-deb -x "$tmp"/musl-dev_*_"$A_DEB".deb "$root"
 		rm -rf "$tmp"
 	fi
-	[ -e "$MUSL_LIB/libc.a" ] && [ -e "$MUSL_INC/signal.h" ] ||
+	if [ ! -e "$MUSL_LIB/libc.a" ] || [ ! -e "$MUSL_INC/signal.h" ]; then
 		die "no musl for $A_DEB in $root"
+	fi
 	touch "$root/.ok"
 }
 
@@ -203,7 +207,7 @@ for a in "${ARCHES[@]}"; do
 	bin=$OUT/usher-$a
 	# -Werror: a warning on any architecture is a bug there (bit widths).
 	make -s -C "$ROOT" --no-print-directory release-bin RELEASE_BIN="$bin" \
-		CC="$cc $A_CFLAGS" CFLAGS="${CFLAGS:-} -Werror" >&2 ||
+		CC="$cc" CFLAGS="${CFLAGS:-} -Werror" >&2 ||
 		die "build for $a failed"
 	size=$(stat -c %s "$bin")
 	budget=$(awk -v a="$a" '$1 == a { print $2 }' "$ROOT/release/budgets")
@@ -213,5 +217,47 @@ for a in "${ARCHES[@]}"; do
 	fi
 	say "usher-$a: $size bytes (budget $budget KiB)"
 done
-(cd "$OUT" && sha256sum usher-* | grep -v '\.deb$' >SHA256SUMS)
+# ---- the .deb --------------------------------------------------------------
+
+# dpkg-buildpackage in a copy of the tree (tracked and new files, not the
+# ignored outputs): it writes next to the source directory, and its clean
+# step must not touch the work tree. The changelog's version follows
+# usher.h, so the package never claims another version than the binary.
+build_deb() {
+	local dir=$CACHE/deb v arch deb
+	if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null ||
+		! command -v lintian >/dev/null; then
+		say "installing: dpkg-dev debhelper lintian fakeroot"
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends dpkg-dev debhelper lintian fakeroot >&2
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir/usher"
+	(cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/\|^dist/' |
+		tar -cf - -T -) | tar -xf - -C "$dir/usher"
+	v=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
+	sed -i "1s/([^)]*)/($v)/" "$dir/usher/debian/changelog"
+	# the commit, for a Makefile that stamps it: the copy has no .git
+	USHER_COMMIT=${USHER_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)}
+	export USHER_COMMIT
+	(cd "$dir/usher" && dpkg-buildpackage -us -uc -b >"$dir/log" 2>&1) || {
+		tail -20 "$dir/log" >&2
+		die "dpkg-buildpackage failed (log: $dir/log)"
+	}
+	arch=$(dpkg --print-architecture)
+	deb=usher_${v}_$arch.deb
+	# -I: info tags too; the two by-design ones are overridden in debian/
+	lintian -I --fail-on error,warning,info "$dir/usher_${v}_$arch.changes" >&2 ||
+		die "lintian complains about $deb"
+	rm -f "$OUT"/usher_*.deb
+	cp "$dir/$deb" "$OUT/"
+	say "$deb: $(stat -c %s "$OUT/$deb") bytes, lintian clean"
+}
+
+if [ "${RELEASE_DEB:-yes}" = yes ]; then
+	build_deb
+fi
+(cd "$OUT" && for a in "${ARCHES[@]}"; do echo "usher-$a"; done | { cat; ls usher_*.deb 2>/dev/null || true; } |
+	xargs sha256sum >SHA256SUMS)
 say "wrote $OUT/SHA256SUMS"
