@@ -81,6 +81,7 @@ tests/helpers/%: tests/helpers/%.c tests/helpers/common.h
 
 check: deps-check
 	$(MAKE) check-all
+	$(MAKE) check-release
 
 check-all: usher usher-asan $(UNIT) $(UNIT_ASAN) $(HELPERS) lint-man
 	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher $(PROVE) $(UNIT) $(INTEGRATION)
@@ -97,6 +98,21 @@ check-integration: usher $(HELPERS)
 lint-man:
 	@out=$$(groff -mdoc -ww -z man/usher.8 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+.PHONY: release release-bin check-release clean-release
+# make release: static binaries for every release architecture plus the
+# .deb and SHA256SUMS, in dist/ (release/build.sh; musl cached in build/).
+release:
+	./release/build.sh
+
+# The release built twice (same bytes), then smoke-tested under qemu-user
+# as PID 1, and the .deb installed, run and purged.
+check-release: tests/helpers/sigrec
+	PROVE=$(PROVE) ./release/check.sh
+
+clean: clean-release
+clean-release:
+	rm -rf dist build/deb build/release/again
 
 demo: deps
 	$(MAKE) usher $(HELPERS)

@@ -4,15 +4,15 @@
 # mips64le is left out: Docker images for it are rare, and Debian 12 has no
 # cross gcc for it installed by default. signals.c takes its numbers from
 # the target's headers, so a mips build names and forwards signals right.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 RELEASE_ARCHES=(amd64 arm64 armv7 armv6 386 ppc64le s390x riscv64)
 
 # arch_info NAME sets A_DEB (Debian architecture), A_CC and A_CCPKG (the
 # cross gcc and its package), A_MUSL (musl's triplet, Debian's directory
 # names), A_MUSL_SRC (yes: no musl-dev in Debian, build from source),
-# A_QEMU (user-mode emulator, empty for the host) and A_CFLAGS.
+# and A_QEMU (the user-mode emulator, empty for the host).
 arch_info() {
-	A_MUSL_SRC=no A_CFLAGS="" A_QEMU=""
+	A_MUSL_SRC=no A_QEMU=""
 	case $1 in
 	amd64) A_DEB=amd64 A_CC=x86_64-linux-gnu-gcc A_CCPKG=gcc A_MUSL=x86_64-linux-musl ;;
 	arm64) A_DEB=arm64 A_CC=aarch64-linux-gnu-gcc A_CCPKG=gcc-aarch64-linux-gnu \

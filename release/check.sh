@@ -1,0 +1,29 @@
+#!/bin/bash
+# release/check.sh: what `make check-release` (and so `make check`) runs.
+# Builds the release into dist/, builds it again elsewhere and compares the
+# checksums (reproducible: same source, same bytes), then runs the smoke
+# suite on every binary under qemu-user and the .deb's install test.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PROVE=${PROVE:-prove}
+command -v qemu-aarch64-static >/dev/null || {
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	echo "release: installing qemu-user-static" >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends qemu-user-static >&2
+}
+release/build.sh -o dist
+again=build/release/again
+rm -rf "$again"
+release/build.sh -o "$again"
+if ! diff -u dist/SHA256SUMS "$again/SHA256SUMS"; then
+	echo "release: two builds of the same tree differ (above)" >&2
+	exit 1
+fi
+echo "release: reproducible: a second build has the same SHA256SUMS" >&2
+rm -rf "$again"
+(cd dist && sha256sum -c --quiet SHA256SUMS)
+DIST=$ROOT/dist $PROVE release/smoke.t release/deb.t
