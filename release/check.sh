@@ -15,10 +15,19 @@ command -v qemu-aarch64-static >/dev/null || {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 		--no-install-recommends qemu-user-static >&2
 }
+# An architecture whose toolchain cannot be had is skipped with its reason.
+export RELEASE_SKIP_UNAVAILABLE=1
+foreign_before=$(dpkg --print-foreign-architectures)
 release/build.sh -o dist
 again=build/release/again
 rm -rf "$again"
 release/build.sh -o "$again"
+# The private apt state must have kept the system's apt as it was.
+if [ "$(dpkg --print-foreign-architectures)" != "$foreign_before" ] ||
+	compgen -G '/var/lib/apt/lists/*binary-arm64*' >/dev/null; then
+	echo "release: the system's apt state gained an architecture" >&2
+	exit 1
+fi
 if ! diff -u dist/SHA256SUMS "$again/SHA256SUMS"; then
 	echo "release: two builds of the same tree differ (above)" >&2
 	exit 1
