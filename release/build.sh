@@ -54,7 +54,7 @@ sudo=""
 install_toolchains() {
 	local need="" a
 	for a in "${ARCHES[@]}"; do
-		arch_info "$a" || die "unknown architecture '$a' (know: ${RELEASE_ARCHES[*]})"
+		arch_info "$a" || die "unknown architecture '$a' (know: ${RELEASE_ARCHES[*]} ${EXTRA_ARCHES[*]})"
 		command -v "$A_CC" >/dev/null 2>&1 || need="$need $A_CCPKG"
 	done
 	[ -z "$need" ] && return 0
@@ -69,7 +69,7 @@ install_toolchains() {
 
 APT_DIR=$CACHE/apt
 APT_ARCHS=()
-for a in "${RELEASE_ARCHES[@]}"; do
+for a in "${RELEASE_ARCHES[@]}" "${EXTRA_ARCHES[@]}"; do
 	arch_info "$a"
 	APT_ARCHS+=(-o "APT::Architectures::=$A_DEB")
 done
@@ -87,7 +87,8 @@ apt_private() {
 # The system's own Debian sources (those naming its codename), binary and
 # source, copied into the private state: no mirror is named here.
 apt_private_update() {
-	[ -e "$APT_DIR/updated" ] && return 0
+	# updated once per set of architectures
+	[ "$(cat "$APT_DIR/updated" 2>/dev/null)" = "${APT_ARCHS[*]}" ] && return 0
 	local codename
 	# shellcheck disable=SC1091
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
@@ -110,7 +111,7 @@ apt_private_update() {
 	done
 	say "updating the private apt lists (system apt untouched)"
 	apt_private update -qq >&2 || return 1
-	touch "$APT_DIR/updated"
+	echo "${APT_ARCHS[*]}" >"$APT_DIR/updated"
 }
 
 # ---- musl for one architecture -----------------------------------------------
