@@ -267,6 +267,9 @@ build_deb() {
 	mkdir -p "$dir/usher"
 	(cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/\|^dist/' |
 		tar -cf - -T -) | tar -xf - -C "$dir/usher"
+	# Files the package copies from the tree (copyright, overrides) keep
+	# their mtime, which differs between checkouts: make it the epoch.
+	find "$dir/usher" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	v=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
 	sed -i "1s/([^)]*)/($v)/" "$dir/usher/debian/changelog"
 	# the commit, for a Makefile that stamps it: the copy has no .git
