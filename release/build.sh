@@ -248,6 +248,10 @@ for a in "${ARCHES[@]}"; do
 	say "usher-$a: $size bytes (budget $budget KiB)"
 	BUILT+=("$a")
 done
+# The package lists (165 MB for nine architectures) are needed only to
+# fetch a musl not yet cached; the musl cache (30 MB) stays.
+rm -rf "$APT_DIR/state/lists" "$APT_DIR/cache" "$APT_DIR/updated"
+
 # ---- the .deb --------------------------------------------------------------
 
 # dpkg-buildpackage in a copy of the tree (tracked and new files, not the
