@@ -33,6 +33,9 @@ like() {
 }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root for PID namespaces"; exit 0; }
 [ -x "$SIGREC" ] || { echo "1..0 # SKIP $SIGREC not built (make tests/helpers/sigrec)"; exit 0; }
+# What every binary must print: the build's own version, from the native
+# one (an asset left from another commit would differ).
+WANT_VERSION=$("$DIST/usher-amd64" --version 2>&1 || "$ROOT/usher" --version 2>&1)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -86,10 +89,14 @@ smoke() {
 			skip "$a: no $A_QEMU (apt-get install qemu-user-static)"
 			return
 		fi
-		u=("$A_QEMU" "$bin")
+		u=("$A_QEMU")
+		[ -z "$A_QEMU_CPU" ] || u+=(-cpu "$A_QEMU_CPU")
+		u+=("$bin")
 	fi
 
-	like "$("${u[@]}" --version 2>&1)" '^usher [0-9]+\.[0-9]+\.[0-9]+' "$a: --version"
+	out=$("${u[@]}" --version 2>&1)
+	like "$out" '^usher [0-9]+\.[0-9]+\.[0-9]+' "$a${A_QEMU_CPU:+ on $A_QEMU_CPU}: --version"
+	is "$out" "$WANT_VERSION" "$a: the same version as the build host's ./usher"
 
 	run_ns "${u[@]}" -- sh -c 'exit 7'
 	is "$?" 7 "$a: exit code 7 passed through"
