@@ -49,7 +49,7 @@ unavailable() {
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 
-# Cross compilers (and the native musl-gcc) through the system's apt, only
+# Cross compilers through the system's apt, only
 # those missing; this adds packages, never an architecture or a source.
 install_toolchains() {
 	local need="" a
