@@ -257,7 +257,7 @@ rm -rf "$APT_DIR/state/lists" "$APT_DIR/cache" "$APT_DIR/updated"
 # dpkg-buildpackage in a copy of the tree (tracked and new files, not the
 # ignored outputs): it writes next to the source directory, and its clean
 # step must not touch the work tree. The changelog's version follows
-# usher.h, so the package never claims another version than the binary.
+# `usher --version`, so the package never claims another version.
 build_deb() {
 	local dir=$CACHE/deb v arch deb
 	if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null ||
@@ -274,7 +274,10 @@ build_deb() {
 	# Files the package copies from the tree (copyright, overrides) keep
 	# their mtime, which differs between checkouts: make it the epoch.
 	find "$dir/usher" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-	v=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
+	# what the binary says, wherever the version is defined
+	v=$("$OUT/usher-amd64" --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
+	[ -n "$v" ] || v=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
+	[ -n "$v" ] || die "cannot tell usher's version for the .deb"
 	sed -i "1s/([^)]*)/($v)/" "$dir/usher/debian/changelog"
 	# the commit, for a Makefile that stamps it: the copy has no .git
 	USHER_COMMIT=${USHER_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)}
