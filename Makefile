@@ -59,6 +59,7 @@ usher: $(SRCS) usher.h Makefile
 # One release binary (release/build.sh passes a cross CC and RELEASE_BIN):
 # the same flags as ./usher, so a release is what `make` builds.
 release-bin:
+	$(if $(RELEASE_BIN),,$(error set RELEASE_BIN to the output path))
 	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $(RELEASE_BIN) $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
 # glibc build with AddressSanitizer and UBSan, run by the same integration
@@ -112,7 +113,7 @@ check-release: tests/helpers/sigrec
 
 clean: clean-release
 clean-release:
-	rm -rf dist build/deb build/release/again
+	rm -rf dist build/release/deb build/release/again
 
 demo: deps
 	$(MAKE) usher $(HELPERS)
