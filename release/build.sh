@@ -269,8 +269,13 @@ build_deb() {
 	fi
 	rm -rf "$dir"
 	mkdir -p "$dir/usher"
-	(cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/\|^dist/' |
-		tar -cf - -T -) | tar -xf - -C "$dir/usher"
+	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/\|^dist/' |
+			tar -cf - -T -) | tar -xf - -C "$dir/usher"
+	else # a source tarball
+		tar -C "$ROOT" -cf - --exclude=./build --exclude=./dist --exclude=./.git . |
+			tar -xf - -C "$dir/usher"
+	fi
 	# Files the package copies from the tree (copyright, overrides) keep
 	# their mtime, which differs between checkouts: make it the epoch.
 	find "$dir/usher" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
