@@ -31,7 +31,9 @@ ARCHES=("$@")
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=("${RELEASE_ARCHES[@]}")
 export LC_ALL=C TZ=UTC
 # Nothing in the binaries carries a date; the .deb and any archive do.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)}
+# The commit's date; in a tarball, the Debian changelog's.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null ||
+	dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Timestamp)}
 export SOURCE_DATE_EPOCH
 
 say() { echo "release: $*" >&2; }
