@@ -26,6 +26,7 @@ while getopts o: opt; do
 done
 shift $((OPTIND - 1))
 CACHE=${USHER_RELEASE_CACHE:-$ROOT/build/release}
+BUDGETS=${RELEASE_BUDGETS:-$ROOT/release/budgets}
 . "$ROOT/release/arches.sh"
 ARCHES=("$@")
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=("${RELEASE_ARCHES[@]}")
@@ -242,10 +243,11 @@ for a in "${ARCHES[@]}"; do
 		CC="$cc" CFLAGS="${CFLAGS:-} -Werror" >&2 ||
 		die "build for $a failed"
 	size=$(stat -c %s "$bin")
-	budget=$(awk -v a="$a" '$1 == a { print $2 }' "$ROOT/release/budgets")
-	[ -n "$budget" ] || die "no size budget for $a in release/budgets"
+	budget=$(awk -v a="$a" '$1 == a { print $2 }' "$BUDGETS")
+	[ -n "$budget" ] || die "no size budget for $a in $BUDGETS"
 	if [ "$size" -gt $((budget * 1024)) ]; then
-		die "usher-$a is $size bytes, over its budget of $budget KiB (release/budgets)"
+		rm -f "$bin"
+		die "usher-$a is $size bytes, over its budget of $budget KiB ($BUDGETS)"
 	fi
 	say "usher-$a: $size bytes (budget $budget KiB)"
 	BUILT+=("$a")

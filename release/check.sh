@@ -35,4 +35,14 @@ fi
 echo "release: reproducible: a second build has the same SHA256SUMS" >&2
 rm -rf "$again"
 (cd dist && sha256sum -c --quiet SHA256SUMS)
+# The budget check can fail: a binary over its line stops the build.
+printf 'amd64 1\n' >build/release/tiny-budgets
+if out=$(RELEASE_BUDGETS=build/release/tiny-budgets RELEASE_DEB=no \
+	release/build.sh -o build/release/tiny amd64 2>&1) ||
+	! grep -q 'usher-amd64 is .* bytes, over its budget of 1 KiB' <<<"$out"; then
+	echo "release: a binary over its size budget was not refused: $out" >&2
+	exit 1
+fi
+rm -rf build/release/tiny build/release/tiny-budgets
+echo "release: every binary within release/budgets; one over it is refused" >&2
 DIST=$ROOT/dist $PROVE release/smoke.t release/deb.t
