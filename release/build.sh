@@ -4,7 +4,7 @@
 #
 #   release/build.sh [-o OUTDIR] [ARCH...]     (default: all, into dist/)
 #
-# and the .deb for the build machine's architecture (RELEASE_DEB=no: not).
+# and a .deb for each (RELEASE_DEB=no: none), named by Debian architecture.
 #
 # Each binary is built by `make release-bin`, i.e. with the very flags of
 # ./usher, only CC differs: a cross gcc pointed at that architecture's musl
@@ -150,6 +150,7 @@ musl_for() {
 			return 1
 		fi
 		dpkg-deb -x "$tmp"/musl-dev_*_"$A_DEB".deb "$root"
+		dpkg-deb -f "$tmp"/musl-dev_*_"$A_DEB".deb Version >"$root/.version"
 		rm -rf "$tmp"
 	fi
 	if [ ! -e "$MUSL_LIB/libc.a" ] || [ ! -e "$MUSL_INC/signal.h" ]; then
@@ -171,6 +172,7 @@ build_musl() {
 		return 1
 	fi
 	(cd "$src" && dpkg-source -x --no-check ./*.dsc musl >/dev/null)
+	(cd "$src/musl" && dpkg-parsechangelog -S Version) >"$root/.version"
 	(cd "$src/musl" &&
 		CC=$A_CC AR=${A_CC%gcc}ar RANLIB=${A_CC%gcc}ranlib CFLAGS=-Os ./configure --target="$A_MUSL" --prefix=/usr \
 			--includedir="/usr/include/$A_MUSL" --libdir="/usr/lib/$A_MUSL" \
@@ -221,6 +223,7 @@ mkdir -p "$OUT" "$CACHE"
 rm -f "$OUT/SHA256SUMS" "$OUT/SKIPPED"
 install_toolchains
 BUILT=()
+declare -A CROSS_CC MUSL_VERSION
 for a in "${ARCHES[@]}"; do
 	arch_info "$a"
 	A_NAME=$a
@@ -234,6 +237,8 @@ for a in "${ARCHES[@]}"; do
 	if [ "$A_DEB" != amd64 ]; then
 		specs_for
 		cc="$A_CC -specs=$SPECS"
+		CROSS_CC[$a]=$cc
+		MUSL_VERSION[$a]=$(cat "$CACHE/musl/$A_DEB/.version" 2>/dev/null || true)
 	else
 		cc="$A_CC -specs=/usr/lib/x86_64-linux-musl/musl-gcc.specs"
 	fi
@@ -262,8 +267,8 @@ rm -rf "$APT_DIR/state/lists" "$APT_DIR/cache" "$APT_DIR/updated"
 # ignored outputs): it writes next to the source directory, and its clean
 # step must not touch the work tree. The changelog's version follows
 # `usher --version`, so the package never claims another version.
-build_deb() {
-	local dir=$CACHE/deb v arch deb
+build_deb_tree() {
+	local dir=$CACHE/deb
 	if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null ||
 		! command -v lintian >/dev/null; then
 		say "installing: dpkg-dev debhelper lintian fakeroot"
@@ -280,35 +285,55 @@ build_deb() {
 		tar -C "$ROOT" -cf - --exclude=./build --exclude=./dist --exclude=./.git . |
 			tar -xf - -C "$dir/usher"
 	fi
+	# what the binary says, wherever the version is defined
+	DEB_VERSION=$("$OUT/usher-amd64" --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
+	[ -n "$DEB_VERSION" ] ||
+		DEB_VERSION=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
+	[ -n "$DEB_VERSION" ] || die "cannot tell usher's version for the .deb"
+	sed -i "1s/([^)]*)/($DEB_VERSION)/" "$dir/usher/debian/changelog"
 	# Files the package copies from the tree (copyright, overrides) keep
 	# their mtime, which differs between checkouts: make it the epoch.
 	find "$dir/usher" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-	# what the binary says, wherever the version is defined
-	v=$("$OUT/usher-amd64" --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
-	[ -n "$v" ] || v=$(sed -n 's/^#define USHER_VERSION "\([^" ]*\).*/\1/p' "$ROOT/usher.h")
-	[ -n "$v" ] || die "cannot tell usher's version for the .deb"
-	sed -i "1s/([^)]*)/($v)/" "$dir/usher/debian/changelog"
 	# the commit, for a Makefile that stamps it: the copy has no .git
 	USHER_COMMIT=${USHER_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)}
 	export USHER_COMMIT
-	(cd "$dir/usher" && dpkg-buildpackage -us -uc -b >"$dir/log" 2>&1) || {
+}
+
+# One .deb for release architecture $1: native, or cross with its musl.
+build_deb() {
+	local a=$1 dir=$CACHE/deb deb host
+	local -a cross=()
+	arch_info "$a"
+	host=$(dpkg --print-architecture)
+	if [ "$A_DEB" != "$host" ]; then
+		# -d: the build dependency musl-tools is the host's; the cross
+		# musl comes from release/build.sh's cache
+		cross=(-a"$A_DEB" -d)
+		export USHER_CROSS_CC="${CROSS_CC[$a]}"
+		export USHER_MUSL_BUILT_USING="musl (= ${MUSL_VERSION[$a]:-$(dpkg-query -f '${Version}' -W musl-dev)})"
+	else
+		unset USHER_CROSS_CC USHER_MUSL_BUILT_USING
+	fi
+	(cd "$dir/usher" && dpkg-buildpackage -us -uc -b "${cross[@]}" >"$dir/log" 2>&1) || {
 		tail -20 "$dir/log" >&2
-		die "dpkg-buildpackage failed (log: $dir/log)"
+		die "dpkg-buildpackage for $A_DEB failed (log: $dir/log)"
 	}
-	arch=$(dpkg --print-architecture)
-	deb=usher_${v}_$arch.deb
+	deb=usher_${DEB_VERSION}_$A_DEB.deb
 	# -I: info tags too; the two by-design ones are overridden in debian/
-	lintian -I --fail-on error,warning,info "$dir/usher_${v}_$arch.changes" >&2 ||
+	lintian -I --fail-on error,warning,info "$dir/usher_${DEB_VERSION}_$A_DEB.changes" >&2 2>/dev/null ||
 		die "lintian complains about $deb"
 	cp "$dir/$deb" "$OUT/"
+	DEB+=("$deb")
 	say "$deb: $(stat -c %s "$OUT/$deb") bytes, lintian clean"
 }
 
 rm -f "$OUT"/usher_*.deb
 DEB=()
-if [ "${RELEASE_DEB:-yes}" = yes ]; then
-	build_deb
-	DEB=("$(cd "$OUT" && ls usher_*.deb)")
+if [ "${RELEASE_DEB:-yes}" = yes ] && [ ${#BUILT[@]} -gt 0 ]; then
+	build_deb_tree
+	for a in "${BUILT[@]}"; do
+		build_deb "$a"
+	done
 fi
 [ $((${#BUILT[@]} + ${#DEB[@]})) -gt 0 ] || die "nothing was built"
 (cd "$OUT" && sha256sum "${BUILT[@]/#/usher-}" "${DEB[@]}" >SHA256SUMS)
