@@ -56,6 +56,12 @@ deps-check:
 usher: $(SRCS) usher.h Makefile
 	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
+# One release binary (release/build.sh passes a cross CC and RELEASE_BIN):
+# the same flags as ./usher, so a release is what `make` builds.
+release-bin:
+	$(if $(RELEASE_BIN),,$(error set RELEASE_BIN to the output path))
+	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $(RELEASE_BIN) $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+
 # glibc build with AddressSanitizer and UBSan, run by the same integration
 # tests in the second pass of `make check`.
 usher-asan: $(SRCS) usher.h
@@ -76,6 +82,7 @@ tests/helpers/%: tests/helpers/%.c tests/helpers/common.h
 
 check: deps-check
 	$(MAKE) check-all
+	$(MAKE) check-release
 
 check-all: usher usher-asan $(UNIT) $(UNIT_ASAN) $(HELPERS) lint-man
 	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher $(PROVE) $(UNIT) $(INTEGRATION)
@@ -92,6 +99,21 @@ check-integration: usher $(HELPERS)
 lint-man:
 	@out=$$(groff -mdoc -ww -z man/usher.8 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+.PHONY: release release-bin check-release clean-release
+# make release: static binaries for every release architecture plus the
+# .deb and SHA256SUMS, in dist/ (release/build.sh; musl cached in build/).
+release:
+	./release/build.sh
+
+# The release built twice (same bytes), then smoke-tested under qemu-user
+# as PID 1, and the .deb installed, run and purged.
+check-release: tests/helpers/sigrec
+	PROVE=$(PROVE) ./release/check.sh
+
+clean: clean-release
+clean-release:
+	rm -rf dist build/release/deb build/release/again
 
 demo: deps
 	$(MAKE) usher $(HELPERS)

@@ -9,15 +9,31 @@
 #include <string.h>
 #include <strings.h>
 
-/* Names by number, as the kernel numbers them on x86, ARM and most others;
- * usher is Linux-only and these are the signals Docker and kill(1) name. */
-static const char *const names[32] = {
-	NULL,     "HUP",  "INT",    "QUIT", "ILL",    "TRAP",   "ABRT",
-	"BUS",    "FPE",  "KILL",   "USR1", "SEGV",   "USR2",   "PIPE",
-	"ALRM",   "TERM", "STKFLT", "CHLD", "CONT",   "STOP",   "TSTP",
-	"TTIN",   "TTOU", "URG",    "XCPU", "XFSZ",   "VTALRM", "PROF",
-	"WINCH",  "IO",   "PWR",    "SYS",
+/* Names keyed by the target's own numbers: most architectures number as
+ * x86 does, but MIPS has USR1=16, CHLD=18, SYS=12, and Alpha and SPARC
+ * differ again, so the numbers come from the libc headers built against. */
+static const struct {
+	int sig;
+	const char *name;
+} names[] = {
+	{ SIGHUP, "HUP" },       { SIGINT, "INT" },     { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" },       { SIGTRAP, "TRAP" },   { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" },       { SIGFPE, "FPE" },     { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" },     { SIGSEGV, "SEGV" },   { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" },     { SIGALRM, "ALRM" },   { SIGTERM, "TERM" },
+#ifdef SIGSTKFLT
+	{ SIGSTKFLT, "STKFLT" },
+#endif
+#ifdef SIGEMT
+	{ SIGEMT, "EMT" },
+#endif
+	{ SIGCHLD, "CHLD" },     { SIGCONT, "CONT" },   { SIGSTOP, "STOP" },
+	{ SIGTSTP, "TSTP" },     { SIGTTIN, "TTIN" },   { SIGTTOU, "TTOU" },
+	{ SIGURG, "URG" },       { SIGXCPU, "XCPU" },   { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },   { SIGWINCH, "WINCH" },
+	{ SIGIO, "IO" },         { SIGPWR, "PWR" },     { SIGSYS, "SYS" },
 };
+#define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* Aliases some tools print; accepted, never printed. */
 static const struct {
@@ -56,9 +72,9 @@ int sig_parse(const char *s)
 	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (n = 1; n < 32; n++)
-		if (strcasecmp(s, names[n]) == 0)
-			return n;
+	for (size_t i = 0; i < NNAMES; i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return names[i].sig;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (strcasecmp(s, aliases[i].name) == 0)
 			return aliases[i].sig;
@@ -80,9 +96,13 @@ int sig_parse(const char *s)
 
 const char *sig_name(int sig, char *buf, size_t len)
 {
-	if (sig > 0 && sig < 32)
-		fmt(buf, len, "%s", names[sig]);
-	else if (sig == SIG_RTMIN)
+	for (size_t i = 0; i < NNAMES; i++) {
+		if (names[i].sig == sig) {
+			fmt(buf, len, "%s", names[i].name);
+			return buf;
+		}
+	}
+	if (sig == SIG_RTMIN)
 		fmt(buf, len, "RTMIN");
 	else if (sig > SIG_RTMIN && sig <= SIG_LAST)
 		fmt(buf, len, "RTMIN+%d", sig - SIG_RTMIN);

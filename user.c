@@ -456,6 +456,20 @@ static bool ids_are(const struct creds *c)
 /* The raw system calls: libc's wrappers broadcast id changes to every
  * thread (musl's __synccall, 1.5 KiB of the budget); usher has one thread,
  * and only the calling process must change. */
+/* Where a 32-bit-id variant exists (i386, arm, s390 31-bit...), the plain
+ * number is the legacy 16-bit-id call: gid 70000 would become 4464. */
+#ifdef SYS_setgroups32
+#define NR_SETGROUPS SYS_setgroups32
+#define NR_SETRESGID SYS_setresgid32
+#define NR_SETRESUID SYS_setresuid32
+#define NR_SETUID SYS_setuid32
+#else
+#define NR_SETGROUPS SYS_setgroups
+#define NR_SETRESGID SYS_setresgid
+#define NR_SETRESUID SYS_setresuid
+#define NR_SETUID SYS_setuid
+#endif
+
 static long id_syscall(long nr, unsigned long a, unsigned long b, unsigned long c)
 {
 	return syscall(nr, a, b, c);
@@ -471,13 +485,13 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 		bool noop = geteuid() != 0 && ids_are(c);
 
 		if (!noop) {
-			if (id_syscall(SYS_setgroups, c->ngroups, (unsigned long)c->groups, 0) != 0)
+			if (id_syscall(NR_SETGROUPS, c->ngroups, (unsigned long)c->groups, 0) != 0)
 				return switch_failed(c, errno, STEP_GROUPS, err,
 						     errlen);
-			if (id_syscall(SYS_setresgid, c->gid, c->gid, c->gid) != 0)
+			if (id_syscall(NR_SETRESGID, c->gid, c->gid, c->gid) != 0)
 				return switch_failed(c, errno, STEP_GID, err,
 						     errlen);
-			if (id_syscall(SYS_setresuid, c->uid, c->uid, c->uid) != 0)
+			if (id_syscall(NR_SETRESUID, c->uid, c->uid, c->uid) != 0)
 				return switch_failed(c, errno, STEP_UID, err,
 						     errlen);
 			/* Trust nothing: any surprise is a failure, never a
@@ -489,7 +503,7 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 					 (unsigned long)c->uid);
 				return -1;
 			}
-			if (c->uid != 0 && id_syscall(SYS_setuid, 0, 0, 0) == 0) {
+			if (c->uid != 0 && id_syscall(NR_SETUID, 0, 0, 0) == 0) {
 				fmt(err, errlen,
 					 "could regain root after switching "
 					 "to uid %lu",

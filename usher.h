@@ -30,8 +30,9 @@
 #define EXIT_CANNOT_EXEC 126 /* COMMAND found but could not be executed */
 #define EXIT_NOT_FOUND 127   /* COMMAND not found */
 
-/* Linux numbers signals 1..64 on every architecture usher targets. */
-#define SIG_LAST 64
+/* The highest signal number, from the target's libc: 64 on most
+ * architectures, 127 on MIPS. */
+#define SIG_LAST (_NSIG - 1)
 /* RTMIN as the kernel ABI, glibc, procps and Docker spell it; musl's own
  * SIGRTMIN is 35, which would make "RTMIN+3" mean another signal. */
 #define SIG_RTMIN 34

@@ -20,6 +20,15 @@ if [ "${1:-build}" = check ]; then
 	command -v gosu >/dev/null 2>&1 || want gosu
 	[ -x /usr/sbin/nginx ] || want nginx-light
 	command -v curl >/dev/null 2>&1 || want curl
+	# make check-release: cross gcc, qemu-user, the .deb's tools
+	for t in aarch64-linux-gnu arm-linux-gnueabihf arm-linux-gnueabi i686-linux-gnu \
+		powerpc64le-linux-gnu s390x-linux-gnu riscv64-linux-gnu; do
+		command -v "$t-gcc" >/dev/null 2>&1 || want "gcc-$t"
+	done
+	command -v qemu-aarch64-static >/dev/null 2>&1 || want qemu-user-static
+	command -v dpkg-buildpackage >/dev/null 2>&1 || want dpkg-dev
+	command -v dh >/dev/null 2>&1 || want debhelper
+	command -v lintian >/dev/null 2>&1 || want lintian
 fi
 [ -n "$need" ] || exit 0
 sudo=""

@@ -78,6 +78,27 @@ static void test_parse_aliases(void **state)
 	assert_int_equal(sig_parse("poll"), SIGIO);
 }
 
+/* Keyed by the libc's constants, not by x86 positions: on MIPS, USR1 is
+ * 16 and CHLD 18, and the name must still give the headers' number. */
+static void test_names_follow_headers(void **state)
+{
+	static const struct { const char *name; int sig; } hdr[] = {
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "CHLD", SIGCHLD },
+		{ "SYS", SIGSYS },   { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+		{ "TSTP", SIGTSTP }, { "URG", SIGURG },   { "IO", SIGIO },
+		{ "PWR", SIGPWR },   { "WINCH", SIGWINCH },
+	};
+	char buf[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+		assert_int_equal(sig_parse(hdr[i].name), hdr[i].sig);
+		assert_string_equal(sig_name(hdr[i].sig, buf, sizeof(buf)),
+				    hdr[i].name);
+	}
+	assert_int_equal(SIG_LAST, _NSIG - 1);
+}
+
 static void test_parse_numbers(void **state)
 {
 	char buf[8];
@@ -462,6 +483,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_names_any_case),
 		cmocka_unit_test(test_parse_aliases),
+		cmocka_unit_test(test_names_follow_headers),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_invalid),
 		cmocka_unit_test(test_parse_realtime),
