@@ -91,6 +91,7 @@ struct opts {
 	const char *user;                   /* -u USER[:GROUP] or NULL */
 	bool no_new_privs;                  /* --no-new-privs */
 	const char *pidfile;                /* -P or NULL */
+	int64_t pidfile_timeout_ns;         /* --pidfile-timeout, default 5 s */
 	char **argv;                        /* COMMAND and its arguments */
 };
 
@@ -232,8 +233,8 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 
 /* ---- pidfile.c ---------------------------------------------------------- */
 
-/* Parse a pidfile's contents: decimal PID, optional blanks/newline. -1 if
- * invalid. */
+/* Parse a pidfile's contents: decimal PID with optional blanks on the first
+ * line, anything on the lines after it. -1 if invalid. */
 pid_t pidfile_parse(const char *buf, size_t len);
 /* Read at most len - 1 bytes of a small file into buf, NUL-terminated
  * (empty on failure), without blocking on a FIFO. Bytes read, or -1. */
@@ -263,6 +264,8 @@ struct usher {
 	int exit_code;
 	int64_t t_base;        /* t0, or the main exit when no stop came */
 	struct timeline tl;
+	pid_t last_pid;        /* the last process reaped but the hook, */
+	int last_status;       /* and its wait status, for --pidfile */
 };
 
 
@@ -277,6 +280,8 @@ void reap_all(struct usher *u);
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
 /* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
 bool is_live_child(pid_t pid);
+/* "exited 3" or "killed by TERM" */
+const char *status_text(int st, char *buf, size_t len);
 /* The process's command name from /proc, or "?" */
 const char *proc_comm(pid_t pid, char *buf, size_t len);
 

@@ -20,6 +20,10 @@ if [ "${1:-build}" = check ]; then
 	command -v gosu >/dev/null 2>&1 || want gosu
 	[ -x /usr/sbin/nginx ] || want nginx-light
 	command -v curl >/dev/null 2>&1 || want curl
+	# tests/daemons.t: real daemons behind --pidfile, in a private netns
+	command -v ip >/dev/null 2>&1 || want iproute2
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || want postgresql
+	command -v redis-server >/dev/null 2>&1 || want redis-server
 fi
 [ -n "$need" ] || exit 0
 sudo=""
