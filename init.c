@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 		print(usage_text);
 		return 0;
 	case PARSE_VERSION:
-		print("usher " USHER_VERSION "\n");
+		version_line(err, sizeof(err), USHER_COMMIT);
+		print(err);
 		return 0;
 	case PARSE_ERROR:
 		DIE(EXIT_USHER, 0, "%s", err);

@@ -33,6 +33,19 @@ const char usage_text[] =
 	"by signal N; 125 usher failed, 126 cannot execute, 127 not found.\n"
 	"See usher(8).\n";
 
+size_t version_line(char *buf, size_t len, const char *commit)
+{
+	size_t n = commit ? strlen(commit) : 0;
+	bool ok = n > 0 && n <= 40;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = commit[i];
+		ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		     (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+	}
+	return fmt(buf, len, "usher %s - git.%s\n", USHER_VERSION, ok ? commit : "unknown");
+}
+
 enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
 enum { OPT_PIDFILE_TIMEOUT = 300 }; /* apart, so other options can join the first */
 

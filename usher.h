@@ -23,7 +23,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define USHER_VERSION "0.1.0"
+#define USHER_VERSION "0.2.0"
+/* The build's commit (the Makefile passes git's short hash), for --version */
+#ifndef USHER_COMMIT
+#define USHER_COMMIT "unknown"
+#endif
 
 /* Exit codes of usher's own, as documented in usher(8). */
 #define EXIT_USHER 125       /* usher failed: bad usage, fork failure ... */
@@ -107,6 +111,11 @@ int64_t parse_duration(const char *s);
 int parse_bool(const char *s);
 /* usage text for --help */
 extern const char usage_text[];
+/* The --version line, "usher 0.2.0 - git.COMMIT\n", in the form dockerd's
+ * `docker info` parses (" - git." then one word without dots); a commit
+ * that is empty or holds anything but [0-9A-Za-z_-] reads "unknown".
+ * Returns the length written (snprintf-like). */
+size_t version_line(char *buf, size_t len, const char *commit);
 /* Split CMD at blanks into argv (NULL-terminated, at most max - 1 words)
  * whose words live in store. Returns the word count; -1 if CMD is empty or
  * does not fit. No allocation: usher links no free(), see log.c. */
