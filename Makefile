@@ -34,7 +34,7 @@ USHER_COMMIT := $(shell [ -e .git ] && git rev-parse --short=7 HEAD 2>/dev/null 
 endif
 COMMIT_FLAG := -DUSHER_COMMIT='"$(USHER_COMMIT)"'
 
-SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c spawn.c shutdown.c
+SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c exec.c spawn.c shutdown.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))
 
 # Unit test objects: no optimisation, no fortify renames, no builtins, so

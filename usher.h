@@ -8,6 +8,7 @@
  *   options.c  command line and USHER_* environment
  *   user.c     user resolution and privilege drop
  *   reap.c     reaping, exit status, leftover processes
+ *   exec.c     the exec in the child: PATH, /bin/sh, env, why it failed
  *   spawn.c    fork + exec of COMMAND and the stop hook
  *   shutdown.c the stop timeline and the stop hook
  *   init.c     main and the event loop
@@ -293,6 +294,24 @@ bool is_live_child(pid_t pid);
 const char *status_text(int st, char *buf, size_t len);
 /* The process's command name from /proc, or "?" */
 const char *proc_comm(pid_t pid, char *buf, size_t len);
+
+/* ---- exec.c (in the forked child) ---------------------------------------- */
+
+/* The environment COMMAND and the hook get: env without USHER_* (usher's
+ * own settings, which would configure a nested usher), then extra
+ * ("NAME=value", replacing any NAME there). out needs room for env's
+ * entries, nextra and a NULL. Returns the count. */
+size_t env_build(char **out, char *const env[], char *const extra[], size_t nextra);
+/* Why exec of an existing file said ENOENT, from its first bytes: the
+ * "#!" interpreter (with a CR after it: DOS line endings) or the ELF
+ * loader (PT_INTERP), copied into what. */
+enum exec_diag { DIAG_NONE, DIAG_SHEBANG, DIAG_SHEBANG_CR, DIAG_ELF_INTERP };
+enum exec_diag exec_diagnose(const char *head, size_t len, char *what, size_t wlen);
+/* execvp(argv) with envp: PATH searched as POSIX says; a file without
+ * "#!" that the kernel refuses (ENOEXEC) runs with /bin/sh. Returns only
+ * on failure: the exit code (126/127), errno, one line in err saying
+ * what is really missing. */
+int exec_command(char *const argv[], char *const envp[], char *err, size_t errlen);
 
 /* spawn.c: fork and exec argv as COMMAND (hook false) or the stop hook.
  * Returns the pid, or -1 with errno and err saying what failed ("cannot
