@@ -184,9 +184,14 @@ int main(int argc, char **argv)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	if (sigaction(SIGCHLD, &dfl, &u.orig_chld) < 0)
 		DIE(EXIT_USHER, errno, "cannot reset SIGCHLD");
-	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them */
-	if (!u.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		DIE(EXIT_USHER, errno, "cannot become a subreaper");
+	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them.
+	 * Refused (EPERM on AWS Lambda, a seccomp profile): COMMAND still
+	 * runs, gets its signals and passes on its status; only orphans go
+	 * to whoever reaps above us, as tini warns and carries on */
+	bool reaper = u.pid1 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+	if (!reaper)
+		WARN_ERRNO("not PID 1 and cannot become a subreaper (orphans of %s "
+			   "will not be reaped by usher)", u.o.argv[0]);
 	bool parent_gone = false;
 	if (u.o.pdeathsig) {
 		pid_t ppid = getppid();
@@ -204,7 +209,7 @@ int main(int argc, char **argv)
 		DIE(code, 0, "%s", err);
 	u.main_pgid = u.main_pid;
 	LOG(L_INFO, "started %s as process %d%s", u.o.argv[0], (int)u.main_pid,
-	    u.pid1 ? "" : " (usher is a subreaper)");
+	    u.pid1 ? "" : reaper ? " (usher is a subreaper)" : " (usher is no subreaper)");
 
 	close_inherited();
 	if (chdir("/") < 0)
