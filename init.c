@@ -100,6 +100,7 @@ out:
 		u->exit_code = u->main_pid ? 128 + SIGKILL
 					   : exit_code_for(u->main_status, u->o.success);
 	LOG(L_INFO, "exiting %d", u->exit_code);
+	terminal_back(u);
 	return u->exit_code;
 }
 
@@ -205,8 +206,10 @@ int main(int argc, char **argv)
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
 	if (u.main_pid < 0)
 		DIE(EXIT_USHER, errno, "%s %s", err, u.o.argv[0]);
-	if (code)
+	if (code) {
+		terminal_back(&u); /* the child took it before its exec failed */
 		DIE(code, 0, "%s", err);
+	}
 	u.main_pgid = u.main_pid;
 	LOG(L_INFO, "started %s as process %d%s", u.o.argv[0], (int)u.main_pid,
 	    u.pid1 ? "" : reaper ? " (usher is a subreaper)" : " (usher is no subreaper)");

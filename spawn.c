@@ -81,6 +81,22 @@ static _Noreturn void child_exec(struct usher *u, char *const argv[], bool hook,
 	_exit(r.code);
 }
 
+/* COMMAND got the terminal (child_exec); at exit it goes back to usher's
+ * own group, which had it, and so to the shell that started usher in its
+ * group: without this `sh -c 'usher -- true; read x'` reads from a tty
+ * whose foreground group no longer exists (EIO, or SIGTTIN). SIGTTOU is
+ * blocked, so a background usher may do it. In a PID namespace that
+ * cannot see usher's group (getpgrp() is 0) there is nothing to name. */
+void terminal_back(const struct usher *u)
+{
+	pid_t mine = getpgrp();
+
+	if (!u->foreground || mine <= 0 || tcgetpgrp(STDIN_FILENO) == mine)
+		return;
+	if (tcsetpgrp(STDIN_FILENO, mine) < 0 && log_level >= L_DEBUG)
+		WARN_ERRNO("cannot take the terminal back");
+}
+
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code)
 {

@@ -319,6 +319,8 @@ int exec_command(char *const argv[], char *const envp[], char *err, size_t errle
  * for with one line in err. */
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
+/* At exit: give the terminal's foreground back to usher's own group. */
+void terminal_back(const struct usher *u);
 
 /* shutdown.c: act on the timeline */
 /* SIGTERM or SIGINT received */
