@@ -55,6 +55,8 @@ static bool elf_interp(const unsigned char *h, size_t len, char *what, size_t wl
 	if (len < 52 || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2))
 		return false;
 	bool w64 = h[4] == 2, big = h[5] == 2;
+	if (w64 && len < 64) /* the 64-bit header is longer */
+		return false;
 	uint64_t phoff = w64 ? elf_get(h + 32, 8, big) : elf_get(h + 28, 4, big);
 	size_t phentsize = (size_t)elf_get(h + (w64 ? 54 : 42), 2, big);
 	size_t phnum = (size_t)elf_get(h + (w64 ? 56 : 44), 2, big);
@@ -103,7 +105,7 @@ enum exec_diag exec_diagnose(const char *head, size_t len, char *what, size_t wl
 	what[n] = '\0';
 	if (what[n - 1] == '\r') {
 		what[n - 1] = '\0';
-		return DIAG_SHEBANG_CR;
+		return n > 1 ? DIAG_SHEBANG_CR : DIAG_NONE; /* "#!\r": no path at all */
 	}
 	/* "#!/bin/sh -e\r": the CR ends the argument, the path is fine;
 	 * the kernel passes "-e\r", which the interpreter will complain of */
