@@ -99,7 +99,9 @@ void reap_all(struct usher *u)
 			u->tl.others_left = pid == 0;
 			break;
 		}
-		if (pid != u->hook_pid) {
+		/* the main process's status has its own field; reaped in
+		 * the same loop, the daemon may come before the starter */
+		if (pid != u->hook_pid && pid != u->main_pid) {
 			u->last_pid = pid;
 			u->last_status = st;
 		}

@@ -218,7 +218,8 @@ static void follow_fail(struct usher *u, int64_t now)
 {
 	char how[32], secs[24];
 	pid_t pid = pidfile_read(u->o.pidfile);
-	int st = u->last_status;
+	/* the starter's own status (0) when it was the only one */
+	int st = u->last_pid ? u->last_status : u->main_status;
 
 	if (pid > 0 && is_live_child(pid)) {
 		adopt(u, pid);
@@ -228,17 +229,20 @@ static void follow_fail(struct usher *u, int64_t now)
 	u->tl.phase = PH_RUN;
 	u->exit_code = EXIT_USHER;
 	if (!u->tl.others_left) {
+		char last[64];
 		status_text(st, how, sizeof(how));
+		if (u->last_pid)
+			fmt(last, sizeof(last), "the last, process %d, %s", (int)u->last_pid, how);
+		else
+			fmt(last, sizeof(last), "%s left none", u->o.argv[0]);
 		if (pid > 0 && pid == u->last_pid)
 			logmsg(0, "process %d of pidfile %s %s", (int)pid, u->o.pidfile, how);
 		else if (pid > 0)
 			logmsg(0, "pidfile %s names process %d, which is not a child of "
-			       "usher, and no child is left (the last, process %d, %s)",
-			       u->o.pidfile, (int)pid, (int)u->last_pid, how);
+			       "usher, and no child is left (%s)", u->o.pidfile, (int)pid, last);
 		else
 			logmsg(0, "pidfile %s did not appear (or hold a PID) and no process "
-			       "is left to write it (the last, process %d, %s)",
-			       u->o.pidfile, (int)u->last_pid, how);
+			       "is left to write it (%s)", u->o.pidfile, last);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			u->exit_code = exit_code_for(st, u->o.success);
 	} else if (pid > 0) {

@@ -274,7 +274,7 @@ struct usher {
 	int exit_code;
 	int64_t t_base;        /* t0, or the main exit when no stop came */
 	struct timeline tl;
-	pid_t last_pid;        /* the last process reaped but the hook, */
+	pid_t last_pid;        /* the last process reaped but main and hook, */
 	int last_status;       /* and its wait status, for --pidfile */
 };
 

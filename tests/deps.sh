@@ -24,6 +24,7 @@ if [ "${1:-build}" = check ]; then
 	command -v ip >/dev/null 2>&1 || want iproute2
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || want postgresql
 	command -v redis-server >/dev/null 2>&1 || want redis-server
+	command -v apache2ctl >/dev/null 2>&1 || want apache2
 fi
 [ -n "$need" ] || exit 0
 sudo=""
