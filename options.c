@@ -22,7 +22,7 @@ const char usage_text[] =
 	"  -u, --user USER[:GROUP]   run COMMAND and the hook as USER         USHER_USER\n"
 	"      --no-new-privs        set no_new_privs for COMMAND and hook    USHER_NO_NEW_PRIVS=1\n"
 	"  -P, --pidfile FILE        follow the daemon whose PID is in FILE   USHER_PIDFILE\n"
-	"      --pidfile-timeout SECONDS  longest wait for FILE (default 5)  USHER_PIDFILE_TIMEOUT\n"
+	"      --pidfile-timeout SECONDS  longest wait for FILE (default 5)   USHER_PIDFILE_TIMEOUT\n"
 	"  -v, --verbose             log what usher does (repeat for more)    USHER_VERBOSE=N\n"
 	"  -q, --quiet               log errors only\n"
 	"  -h, --help                show this help and exit\n"
