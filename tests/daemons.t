@@ -44,11 +44,14 @@ else
 		diag "$(cat "$S.initdb")"
 	else
 		# pg_ctl -w returns once the server accepts connections on the
-		# socket in $PG (no TCP at all); then the stop comes
-		drive_net -n -g 10 -a "wait=$PG/data/postmaster.pid" -a sleep=1500 -a stop=TERM \
+		# socket in $PG (no TCP at all); the shell around it marks that
+		# moment and exits 0 like pg_ctl, then the stop comes
+		# shellcheck disable=SC2016
+		drive_net -n -g 10 -a "wait=$PG/started" -a sleep=500 -a stop=TERM \
 			-- "$USHER" -t 10 -u postgres -P "$PG/data/postmaster.pid" \
-			-- "$PG_BIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w \
-			-o "-k $PG -c listen_addresses=''" start
+			-- sh -c '"$1/pg_ctl" -D "$2/data" -l "$2/log" -w \
+				-o "-k $2 -c listen_addresses=" start && : >"$2/started"' \
+			sh "$PG_BIN" "$PG"
 		is "$DRV_CODE" 0 "pg_ctl start: usher follows the postmaster of the multi-line postmaster.pid, exit 0"
 		like "$(cat "$PG/log")" 'received smart shutdown request' \
 			"... docker stop's TERM reached the postmaster (smart shutdown)"
@@ -111,7 +114,7 @@ else
 		AP=$S.apache
 		mkdir "$AP"
 		# shellcheck disable=SC2086
-		drive_net -n -g 3 -a sleep=1500 -a stop=TERM \
+		drive_net -n -g 3 -a "wait=$AP/apache2.pid" -a sleep=300 -a stop=TERM \
 			-- "$USHER" -t 3 $g -r TERM:WINCH -- apache2ctl -D FOREGROUND \
 			-c "PidFile $AP/apache2.pid" -c "ErrorLog $AP/error.log"
 		if [ -n "$g" ]; then
