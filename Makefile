@@ -23,7 +23,18 @@ USHER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Os -fno-asynchronous-unwind-tabl
 USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noseparate-code -Wl,-z,norelro
 
-SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c spawn.c shutdown.c
+# --version names the commit, for dockerd's `docker info` (see usher(8)):
+# git's short hash in a git checkout (with -dirty for uncommitted changes),
+# else "unknown"; packagers may pass USHER_COMMIT=... Nothing else depends
+# on when or where it is built, so the build stays reproducible. .commit
+# changes only with the commit, so the binaries are rebuilt just then.
+ifeq ($(origin USHER_COMMIT),undefined)
+USHER_COMMIT := $(shell [ -e .git ] && git rev-parse --short=7 HEAD 2>/dev/null | \
+	sed "s/\$$/$$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)/" || echo unknown)
+endif
+COMMIT_FLAG := -DUSHER_COMMIT='"$(USHER_COMMIT)"'
+
+SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c exec.c spawn.c shutdown.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))
 
 # Unit test objects: no optimisation, no fortify renames, no builtins, so
@@ -40,7 +51,7 @@ INTEGRATION := $(wildcard tests/*.t)
 
 PROVE ?= prove
 
-.PHONY: deps deps-check all check check-all check-unit check-integration check-asan lint-man demo bench fuzz soak \
+.PHONY: FORCE deps deps-check all check check-all check-unit check-integration check-asan lint-man demo bench fuzz soak \
 	install uninstall clean
 
 # The first target: plain `make` builds ./usher and nothing else.
@@ -53,8 +64,12 @@ deps:
 deps-check:
 	@./tests/deps.sh check
 
-usher: $(SRCS) usher.h Makefile
-	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+usher: $(SRCS) usher.h Makefile .commit
+	$(CC) $(USHER_CFLAGS) $(COMMIT_FLAG) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+
+.commit: FORCE
+	@echo '$(USHER_COMMIT)' | cmp -s - $@ || echo '$(USHER_COMMIT)' >$@
+FORCE:
 
 # One release binary (release/build.sh passes a cross CC and RELEASE_BIN):
 # the same flags as ./usher, so a release is what `make` builds.
@@ -64,8 +79,8 @@ release-bin:
 
 # glibc build with AddressSanitizer and UBSan, run by the same integration
 # tests in the second pass of `make check`.
-usher-asan: $(SRCS) usher.h
-	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(SAN_FLAGS) -o $@ $(SRCS)
+usher-asan: $(SRCS) usher.h .commit
+	$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) $(COMMIT_FLAG) -g -O1 $(SAN_FLAGS) -o $@ $(SRCS)
 
 # Unit tests link every product file but init.c, which holds main().
 tests/unit_%: tests/unit_%.c tests/child_guard.h $(LIB_SRCS) usher.h
@@ -141,4 +156,4 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/usher $(DESTDIR)$(MANDIR)/man8/usher.8
 
 clean:
-	rm -rf usher usher-asan $(UNIT) tests/asan $(HELPERS)
+	rm -rf usher usher-asan .commit $(UNIT) tests/asan $(HELPERS)

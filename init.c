@@ -100,6 +100,7 @@ out:
 		u->exit_code = u->main_pid ? 128 + SIGKILL
 					   : exit_code_for(u->main_status, u->o.success);
 	LOG(L_INFO, "exiting %d", u->exit_code);
+	terminal_back(u);
 	return u->exit_code;
 }
 
@@ -117,7 +118,10 @@ static void print(const char *s)
 
 int main(int argc, char **argv)
 {
-	static struct usher u;
+	/* page-aligned: the struct is most of what an idle usher writes, and
+	 * unaligned it straddled two bss pages, 4 kB more idle RSS (which
+	 * paid for the code that grew the binary past a page boundary) */
+	static struct usher u __attribute__((aligned(4096)));
 	static struct creds creds;
 	char err[256];
 	int code;
@@ -137,7 +141,8 @@ int main(int argc, char **argv)
 		print(usage_text);
 		return 0;
 	case PARSE_VERSION:
-		print("usher " USHER_VERSION "\n");
+		version_line(err, sizeof(err), USHER_COMMIT);
+		print(err);
 		return 0;
 	case PARSE_ERROR:
 		DIE(EXIT_USHER, 0, "%s", err);
@@ -183,9 +188,14 @@ int main(int argc, char **argv)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	if (sigaction(SIGCHLD, &dfl, &u.orig_chld) < 0)
 		DIE(EXIT_USHER, errno, "cannot reset SIGCHLD");
-	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them */
-	if (!u.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		DIE(EXIT_USHER, errno, "cannot become a subreaper");
+	/* as PID 1 orphans come to us anyway; elsewhere we must ask for them.
+	 * Refused (EPERM on AWS Lambda, a seccomp profile): COMMAND still
+	 * runs, gets its signals and passes on its status; only orphans go
+	 * to whoever reaps above us, as tini warns and carries on */
+	bool reaper = u.pid1 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+	if (!reaper)
+		WARN_ERRNO("not PID 1 and cannot become a subreaper (orphans of %s "
+			   "will not be reaped by usher)", u.o.argv[0]);
 	bool parent_gone = false;
 	if (u.o.pdeathsig) {
 		pid_t ppid = getppid();
@@ -199,11 +209,13 @@ int main(int argc, char **argv)
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
 	if (u.main_pid < 0)
 		DIE(EXIT_USHER, errno, "%s %s", err, u.o.argv[0]);
-	if (code)
+	if (code) {
+		terminal_back(&u); /* the child took it before its exec failed */
 		DIE(code, 0, "%s", err);
+	}
 	u.main_pgid = u.main_pid;
 	LOG(L_INFO, "started %s as process %d%s", u.o.argv[0], (int)u.main_pid,
-	    u.pid1 ? "" : " (usher is a subreaper)");
+	    u.pid1 ? "" : reaper ? " (usher is a subreaper)" : " (usher is no subreaper)");
 
 	close_inherited();
 	if (chdir("/") < 0)

@@ -22,6 +22,7 @@ const char usage_text[] =
 	"  -u, --user USER[:GROUP]   run COMMAND and the hook as USER         USHER_USER\n"
 	"      --no-new-privs        set no_new_privs for COMMAND and hook    USHER_NO_NEW_PRIVS=1\n"
 	"  -P, --pidfile FILE        follow the daemon whose PID is in FILE   USHER_PIDFILE\n"
+	"      --pidfile-timeout SECONDS  longest wait for FILE (default 5)   USHER_PIDFILE_TIMEOUT\n"
 	"  -v, --verbose             log what usher does (repeat for more)    USHER_VERBOSE=N\n"
 	"  -q, --quiet               log errors only\n"
 	"  -h, --help                show this help and exit\n"
@@ -32,7 +33,21 @@ const char usage_text[] =
 	"by signal N; 125 usher failed, 126 cannot execute, 127 not found.\n"
 	"See usher(8).\n";
 
+size_t version_line(char *buf, size_t len, const char *commit)
+{
+	size_t n = commit ? strlen(commit) : 0;
+	bool ok = n > 0 && n <= 40;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = commit[i];
+		ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		     (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+	}
+	return fmt(buf, len, "usher %s - git.%s\n", USHER_VERSION, ok ? commit : "unknown");
+}
+
 enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
+enum { OPT_PIDFILE_TIMEOUT = 300 }; /* apart, so other options can join the first */
 
 static const struct option_spec {
 	const char *name;
@@ -49,6 +64,7 @@ static const struct option_spec {
 	{ "user", 'u', true },
 	{ "no-new-privs", OPT_NO_NEW_PRIVS, false },
 	{ "pidfile", 'P', true },
+	{ "pidfile-timeout", OPT_PIDFILE_TIMEOUT, true },
 	{ "verbose", 'v', false },
 	{ "quiet", 'q', false },
 	{ "help", 'h', false },
@@ -93,6 +109,7 @@ enum {
 	SET_HOOK = 1 << 6, SET_HOOKTO = 1 << 7, SET_USER = 1 << 8,
 	SET_NNP = 1 << 9, SET_PIDFILE = 1 << 10,
 };
+enum { SET_PIDFILE_TO = 1 << 20 };
 
 /* Words split at blanks and tabs, for the stop hook's command line. */
 int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
@@ -227,6 +244,7 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		return 0;
 	case 't':
 	case OPT_HOOK_TIMEOUT:
+	case OPT_PIDFILE_TIMEOUT:
 		d = parse_duration(val);
 		if (d < 0) {
 			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5)",
@@ -235,6 +253,8 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		}
 		if (opt == 't')
 			o->grace_ns = d;
+		else if (opt == OPT_PIDFILE_TIMEOUT)
+			o->pidfile_timeout_ns = d;
 		else
 			o->hook_timeout_ns = d;
 		return 0;
@@ -277,6 +297,7 @@ static const struct {
 	{ "USHER_USER", 'u', SET_USER },
 	{ "USHER_NO_NEW_PRIVS", OPT_NO_NEW_PRIVS, SET_NNP },
 	{ "USHER_PIDFILE", 'P', SET_PIDFILE },
+	{ "USHER_PIDFILE_TIMEOUT", OPT_PIDFILE_TIMEOUT, SET_PIDFILE_TO },
 };
 
 static int flag_of(int opt)
@@ -330,6 +351,7 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	o->verbosity = L_WARN;
 	o->grace_ns = 10 * NSEC_PER_SEC;
 	o->hook_timeout_ns = -1;
+	o->pidfile_timeout_ns = 5 * NSEC_PER_SEC;
 
 	while (r == PARSE_RUN && i < argc && argv[i][0] == '-' && argv[i][1]) {
 		const char *arg = argv[i++], *val = NULL;

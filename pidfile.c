@@ -3,10 +3,13 @@
 #include "usher.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
-/* Decimal PID; leading blanks and trailing blanks, CR and LF tolerated:
- * a half-written or garbled file is "not yet", never a wrong PID. */
+/* Decimal PID on the first line; leading blanks and trailing blanks and CR
+ * tolerated; after the first newline anything may follow, as in
+ * PostgreSQL's postmaster.pid (PID, data directory, start time, port...).
+ * A half-written or garbled first line is "not yet", never a wrong PID. */
 pid_t pidfile_parse(const char *buf, size_t len)
 {
 	size_t i = 0;
@@ -21,10 +24,9 @@ pid_t pidfile_parse(const char *buf, size_t len)
 		if (v > 4194304) /* PID_MAX_LIMIT */
 			return -1;
 	}
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
-			   buf[i] == '\r'))
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'))
 		i++;
-	if (i != len || v < 2) /* PID 1 and 0 are never a daemon of ours */
+	if ((i != len && buf[i] != '\n') || v < 2) /* PID 1 and 0: never a daemon of ours */
 		return -1;
 	return (pid_t)v;
 }
@@ -49,8 +51,12 @@ pid_t pidfile_read(const char *path)
 	char buf[33];
 	ssize_t n = read_small(path, buf, sizeof(buf));
 
-	/* 32 bytes or more is no PID: never cut one to fit */
-	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
+	/* only the first line counts; one of 32 bytes or more is no PID:
+	 * never cut one to fit */
+	const char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
+	if (nl)
+		n = nl - buf + 1;
+	else if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
 		return 0;
 	pid_t pid = pidfile_parse(buf, (size_t)n);
 	return pid > 0 ? pid : 0;

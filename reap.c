@@ -76,8 +76,7 @@ size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
 	return found;
 }
 
-/* "exited 3" or "killed by TERM" */
-static const char *status_text(int st, char *buf, size_t len)
+const char *status_text(int st, char *buf, size_t len)
 {
 	char sig[16];
 
@@ -99,6 +98,12 @@ void reap_all(struct usher *u)
 			/* 0: children remain, none exited; ECHILD: none remain */
 			u->tl.others_left = pid == 0;
 			break;
+		}
+		/* the main process's status has its own field; reaped in
+		 * the same loop, the daemon may come before the starter */
+		if (pid != u->hook_pid && pid != u->main_pid) {
+			u->last_pid = pid;
+			u->last_status = st;
 		}
 		if (pid == u->main_pid) {
 			u->main_status = st;

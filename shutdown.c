@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FOLLOW_WINDOW (5 * NSEC_PER_SEC)
-
 int64_t kill_point(int64_t start, int64_t grace)
 {
 	int64_t margin = grace / 10 < NSEC_PER_SEC ? grace / 10 : NSEC_PER_SEC;
@@ -71,7 +69,10 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 		*wake = t->hook_until;
 		return ACT_NONE;
 	case PH_FOLLOW:
-		if (now >= t->follow_until || (t->kill_at >= 0 && now >= t->kill_at))
+		/* no child left: nothing can write the pidfile any more (a
+		 * daemon that died right after forking), so no use waiting */
+		if (!t->others_left || now >= t->follow_until ||
+		    (t->kill_at >= 0 && now >= t->kill_at))
 			return ACT_FOLLOW_FAIL;
 		if (now >= t->follow_next)
 			return ACT_FOLLOW_POLL;
@@ -208,6 +209,54 @@ static void kill_all(struct usher *u)
 		    since(u, t, sizeof(t)), g, (int)u->main_pid);
 }
 
+/* The pidfile wait ends without a daemon to follow: one last look (a
+ * timeout of 0 means exactly that look), then say why. When no child is
+ * left, the daemon died before or after writing its pidfile: its own
+ * status is the news (redis that cannot bind exits 1), as the status of
+ * the last process reaped; only when that is 0 does usher fail with 125. */
+static void follow_fail(struct usher *u, int64_t now)
+{
+	char how[32], secs[24];
+	pid_t pid = pidfile_read(u->o.pidfile);
+	/* the starter's own status (0) when it was the only one */
+	int st = u->last_pid ? u->last_status : u->main_status;
+
+	if (pid > 0 && is_live_child(pid)) {
+		adopt(u, pid);
+		return;
+	}
+	u->tl.follow = false;
+	u->tl.phase = PH_RUN;
+	u->exit_code = EXIT_USHER;
+	if (!u->tl.others_left) {
+		char last[64];
+		status_text(st, how, sizeof(how));
+		if (u->last_pid)
+			fmt(last, sizeof(last), "the last, process %d, %s", (int)u->last_pid, how);
+		else
+			fmt(last, sizeof(last), "%s left none", u->o.argv[0]);
+		if (pid > 0 && pid == u->last_pid)
+			logmsg(0, "process %d of pidfile %s %s", (int)pid, u->o.pidfile, how);
+		else if (pid > 0)
+			logmsg(0, "pidfile %s names process %d, which is not a child of "
+			       "usher, and no child is left (%s)", u->o.pidfile, (int)pid, last);
+		else
+			logmsg(0, "pidfile %s did not appear (or hold a PID) and no process "
+			       "is left to write it (%s)", u->o.pidfile, last);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			u->exit_code = exit_code_for(st, u->o.success);
+	} else if (pid > 0) {
+		logmsg(0, "pidfile %s names process %d, which is not a live child of usher",
+		       u->o.pidfile, (int)pid);
+	} else if (now >= u->tl.follow_until) {
+		logmsg(0, "pidfile %s did not appear (or hold a PID) within %s s",
+		       u->o.pidfile, fmt_seconds(u->o.pidfile_timeout_ns, secs, sizeof(secs)));
+	} else {
+		logmsg(0, "pidfile %s did not appear (or hold a PID) before the kill point",
+		       u->o.pidfile);
+	}
+}
+
 void shutdown_perform(struct usher *u, enum action a)
 {
 	int64_t now = mono_now();
@@ -235,7 +284,7 @@ void shutdown_perform(struct usher *u, enum action a)
 			break;
 		}
 		u->tl.phase = PH_FOLLOW;
-		u->tl.follow_until = now + FOLLOW_WINDOW;
+		u->tl.follow_until = now + u->o.pidfile_timeout_ns;
 		u->tl.follow_next = now;
 		break;
 	case ACT_FOLLOW_POLL:
@@ -245,22 +294,12 @@ void shutdown_perform(struct usher *u, enum action a)
 			break;
 		}
 		/* back off: a quarter of the time waited so far, 10-500 ms */
-		int64_t step = (now - (u->tl.follow_until - FOLLOW_WINDOW)) / 4;
+		int64_t step = (now - (u->tl.follow_until - u->o.pidfile_timeout_ns)) / 4;
 		step = step < 10000000 ? 10000000 : step > 500000000 ? 500000000 : step;
 		u->tl.follow_next = now + step;
 		break;
 	case ACT_FOLLOW_FAIL:
-		pid = pidfile_read(u->o.pidfile);
-		if (pid > 0)
-			logmsg(0, "pidfile %s names process %d, which is not a live child of usher",
-			       u->o.pidfile, (int)pid);
-		else
-			logmsg(0, "pidfile %s did not appear (or hold a PID) %s",
-			       u->o.pidfile, now >= u->tl.follow_until ? "within 5 s"
-								       : "before the kill point");
-		u->exit_code = EXIT_USHER;
-		u->tl.follow = false;
-		u->tl.phase = PH_RUN;
+		follow_fail(u, now);
 		break;
 	case ACT_DRAIN:
 		drain(u, now);

@@ -17,28 +17,19 @@ struct spawn_report {
 	char msg[252];
 };
 
-/* execvp with the environment plus `extra` ("NAME=value", replacing any
- * NAME already there). Built on the stack rather than with setenv, which
- * would link malloc and free (see log.c). */
-static void exec_with(char *const argv[], char *const extra[], size_t nextra)
+/* Exec argv with the environment minus USHER_* plus `extra` (exec.c).
+ * Built on the stack rather than with setenv, which would link malloc and
+ * free (see log.c). Returns the exit code a failure calls for. */
+static int exec_with(char *const argv[], char *const extra[], size_t nextra,
+		     char *err, size_t errlen)
 {
-	size_t n = 0, k = 0;
+	size_t n = 0;
 
 	while (environ[n])
 		n++;
 	char *envp[n + nextra + 1];
-	for (size_t i = 0; i < n; i++) {
-		bool replaced = false;
-		for (size_t j = 0; j < nextra && !replaced; j++)
-			replaced = strncmp(environ[i], extra[j],
-					   strcspn(extra[j], "=") + 1) == 0;
-		if (!replaced)
-			envp[k++] = environ[i];
-	}
-	for (size_t j = 0; j < nextra; j++)
-		envp[k++] = extra[j];
-	envp[k] = NULL;
-	execvpe(argv[0], argv, envp);
+	env_build(envp, environ, extra, nextra);
+	return exec_command(argv, envp, err, errlen);
 }
 
 /* The forked child: never returns. Order matters: own group first (so a
@@ -83,14 +74,27 @@ static _Noreturn void child_exec(struct usher *u, char *const argv[], bool hook,
 	} else {
 		sigaction(SIGCHLD, &u->orig_chld, NULL);
 		sigprocmask(SIG_SETMASK, &u->orig_mask, NULL);
-		exec_with(argv, extra, nextra);
-		r.code = exec_failure_code(errno);
-		fmt(r.msg, sizeof(r.msg), "cannot run '%s': %s", argv[0],
-			 errno == ENOENT ? "command not found" : strerror(errno));
+		r.code = exec_with(argv, extra, nextra, r.msg, sizeof(r.msg));
 	}
 	ssize_t w = write(report_fd, &r, sizeof(r));
 	(void)w;
 	_exit(r.code);
+}
+
+/* COMMAND got the terminal (child_exec); at exit it goes back to usher's
+ * own group, which had it, and so to the shell that started usher in its
+ * group: without this `sh -c 'usher -- true; read x'` reads from a tty
+ * whose foreground group no longer exists (EIO, or SIGTTIN). SIGTTOU is
+ * blocked, so a background usher may do it. In a PID namespace that
+ * cannot see usher's group (getpgrp() is 0) there is nothing to name. */
+void terminal_back(const struct usher *u)
+{
+	pid_t mine = getpgrp();
+
+	if (!u->foreground || mine <= 0 || tcgetpgrp(STDIN_FILENO) == mine)
+		return;
+	if (tcsetpgrp(STDIN_FILENO, mine) < 0 && log_level >= L_DEBUG)
+		WARN_ERRNO("cannot take the terminal back");
 }
 
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,

@@ -387,14 +387,19 @@ static bool setgroups_denied(void)
 
 enum drop_step { STEP_GROUPS, STEP_GID, STEP_UID };
 
-/* "cannot switch to uid N: strerror" plus, inside a user namespace, the
- * likely reason: EINVAL means an id has no mapping there (name which one,
- * the message only names the uid); EPERM from setgroups means
- * /proc/self/setgroups says deny. */
+/* "cannot switch to uid N: STEP: strerror (why)": the step that failed,
+ * and the likely reason: EINVAL means an id has no mapping in this user
+ * namespace (name which one: the message only names the uid); EPERM from
+ * setgroups in a namespace that says deny is that; any other EPERM is the
+ * missing capability of that step (setgroups and setresgid need
+ * CAP_SETGID, setresuid CAP_SETUID; runc's default set has both, a
+ * hand-trimmed one may not). */
 static int switch_failed(const struct creds *c, int e, enum drop_step step,
 			 char *err, size_t errlen)
 {
+	static const char *const what[] = { "setgroups", "setresgid", "setresuid" };
 	char hint[128] = "";
+	const char *cap = step == STEP_UID ? "CAP_SETUID" : "CAP_SETGID";
 
 	if (e == EINVAL && step == STEP_UID)
 		fmt(hint, sizeof(hint),
@@ -409,18 +414,15 @@ static int switch_failed(const struct creds *c, int e, enum drop_step step,
 			 " (are gid %lu and all %zu groups mapped in this user "
 			 "namespace?)",
 			 (unsigned long)c->gid, c->ngroups);
-	else if (e == EPERM && in_user_ns()) {
-		if (step == STEP_GROUPS && setgroups_denied())
-			fmt(hint, sizeof(hint),
-				 " (/proc/self/setgroups is \"deny\" in this "
-				 "user namespace)");
-		else
-			fmt(hint, sizeof(hint),
-				 " (no CAP_SETUID/CAP_SETGID in this user "
-				 "namespace)");
-	}
-	fmt(err, errlen, "cannot switch to uid %lu: %s%s",
-		 (unsigned long)c->uid, strerror(e), hint);
+	else if (e == EPERM && step == STEP_GROUPS && in_user_ns() && setgroups_denied())
+		fmt(hint, sizeof(hint),
+			 " (/proc/self/setgroups is \"deny\" in this "
+			 "user namespace)");
+	else if (e == EPERM)
+		fmt(hint, sizeof(hint), " (needs %s%s)", cap,
+		    in_user_ns() ? " in this user namespace" : "");
+	fmt(err, errlen, "cannot switch to uid %lu: %s: %s%s",
+		 (unsigned long)c->uid, what[step], strerror(e), hint);
 	return -1;
 }
 
@@ -480,9 +482,13 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 {
 	/* c may be NULL: --no-new-privs without --user */
 	if (c) {
-		/* Not root and already c: nothing to change, and setgroups
-		 * would fail with EPERM even for the same groups. */
-		bool noop = geteuid() != 0 && ids_are(c);
+		/* Already c: nothing to change. Not root, or root of a
+		 * rootless user namespace (unshare --map-root-user), where
+		 * /proc/self/setgroups says deny, setgroups fails with EPERM
+		 * even for the same groups and no one here can change them:
+		 * naming the current ids is naming the current identity. */
+		bool noop = ids_are(c) &&
+			    (geteuid() != 0 || same_groups(c) || setgroups_denied());
 
 		if (!noop) {
 			if (id_syscall(NR_SETGROUPS, c->ngroups, (unsigned long)c->groups, 0) != 0)

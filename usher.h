@@ -8,6 +8,7 @@
  *   options.c  command line and USHER_* environment
  *   user.c     user resolution and privilege drop
  *   reap.c     reaping, exit status, leftover processes
+ *   exec.c     the exec in the child: PATH, /bin/sh, env, why it failed
  *   spawn.c    fork + exec of COMMAND and the stop hook
  *   shutdown.c the stop timeline and the stop hook
  *   init.c     main and the event loop
@@ -23,7 +24,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define USHER_VERSION "0.1.0"
+#define USHER_VERSION "0.2.0"
+/* The build's commit (the Makefile passes git's short hash), for --version */
+#ifndef USHER_COMMIT
+#define USHER_COMMIT "unknown"
+#endif
 
 /* Exit codes of usher's own, as documented in usher(8). */
 #define EXIT_USHER 125       /* usher failed: bad usage, fork failure ... */
@@ -92,6 +97,7 @@ struct opts {
 	const char *user;                   /* -u USER[:GROUP] or NULL */
 	bool no_new_privs;                  /* --no-new-privs */
 	const char *pidfile;                /* -P or NULL */
+	int64_t pidfile_timeout_ns;         /* --pidfile-timeout, default 5 s */
 	char **argv;                        /* COMMAND and its arguments */
 };
 
@@ -107,6 +113,11 @@ int64_t parse_duration(const char *s);
 int parse_bool(const char *s);
 /* usage text for --help */
 extern const char usage_text[];
+/* The --version line, "usher 0.2.0 - git.COMMIT\n", in the form dockerd's
+ * `docker info` parses (" - git." then one word without dots); a commit
+ * that is empty or holds anything but [0-9A-Za-z_-] reads "unknown".
+ * Returns the length written (snprintf-like). */
+size_t version_line(char *buf, size_t len, const char *commit);
 /* Split CMD at blanks into argv (NULL-terminated, at most max - 1 words)
  * whose words live in store. Returns the word count; -1 if CMD is empty or
  * does not fit. No allocation: usher links no free(), see log.c. */
@@ -233,8 +244,8 @@ int user_drop(const struct creds *c, bool no_new_privs, char *err,
 
 /* ---- pidfile.c ---------------------------------------------------------- */
 
-/* Parse a pidfile's contents: decimal PID, optional blanks/newline. -1 if
- * invalid. */
+/* Parse a pidfile's contents: decimal PID with optional blanks on the first
+ * line, anything on the lines after it. -1 if invalid. */
 pid_t pidfile_parse(const char *buf, size_t len);
 /* Read at most len - 1 bytes of a small file into buf, NUL-terminated
  * (empty on failure), without blocking on a FIFO. Bytes read, or -1. */
@@ -264,6 +275,8 @@ struct usher {
 	int exit_code;
 	int64_t t_base;        /* t0, or the main exit when no stop came */
 	struct timeline tl;
+	pid_t last_pid;        /* the last process reaped but main and hook, */
+	int last_status;       /* and its wait status, for --pidfile */
 };
 
 
@@ -278,8 +291,28 @@ void reap_all(struct usher *u);
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
 /* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
 bool is_live_child(pid_t pid);
+/* "exited 3" or "killed by TERM" */
+const char *status_text(int st, char *buf, size_t len);
 /* The process's command name from /proc, or "?" */
 const char *proc_comm(pid_t pid, char *buf, size_t len);
+
+/* ---- exec.c (in the forked child) ---------------------------------------- */
+
+/* The environment COMMAND and the hook get: env without USHER_* (usher's
+ * own settings, which would configure a nested usher), then extra
+ * ("NAME=value", replacing any NAME there). out needs room for env's
+ * entries, nextra and a NULL. Returns the count. */
+size_t env_build(char **out, char *const env[], char *const extra[], size_t nextra);
+/* Why exec of an existing file said ENOENT, from its first bytes: the
+ * "#!" interpreter (with a CR after it: DOS line endings) or the ELF
+ * loader (PT_INTERP), copied into what. */
+enum exec_diag { DIAG_NONE, DIAG_SHEBANG, DIAG_SHEBANG_CR, DIAG_ELF_INTERP };
+enum exec_diag exec_diagnose(const char *head, size_t len, char *what, size_t wlen);
+/* execvp(argv) with envp: PATH searched as POSIX says; a file without
+ * "#!" that the kernel refuses (ENOEXEC) runs with /bin/sh. Returns only
+ * on failure: the exit code (126/127), errno, one line in err saying
+ * what is really missing. */
+int exec_command(char *const argv[], char *const envp[], char *err, size_t errlen);
 
 /* spawn.c: fork and exec argv as COMMAND (hook false) or the stop hook.
  * Returns the pid, or -1 with errno and err saying what failed ("cannot
@@ -287,6 +320,8 @@ const char *proc_comm(pid_t pid, char *buf, size_t len);
  * for with one line in err. */
 pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
+/* At exit: give the terminal's foreground back to usher's own group. */
+void terminal_back(const struct usher *u);
 
 /* shutdown.c: act on the timeline */
 /* SIGTERM or SIGINT received */

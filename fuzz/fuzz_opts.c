@@ -1,7 +1,7 @@
 /* fuzz_opts: opts_parse over a command line and USHER_* variables built
  * from the input.
  *
- * Input: two bytes of flags choosing which of the 11 USHER_* variables are
+ * Input: two bytes of flags choosing which of the 12 USHER_* variables are
  * set, then NUL-separated strings: one value per chosen variable, in the
  * order of vars[] below, then the arguments after argv[0]. The grammar is
  * NUL-separated because no argument or variable can hold a NUL. */
@@ -11,7 +11,7 @@ static const char *const vars[] = {
 	"USHER_PGROUP",     "USHER_REWRITE",   "USHER_SUCCESS_EXIT",
 	"USHER_PDEATHSIG",  "USHER_VERBOSE",   "USHER_GRACE",
 	"USHER_STOP_HOOK",  "USHER_HOOK_TIMEOUT", "USHER_USER",
-	"USHER_NO_NEW_PRIVS", "USHER_PIDFILE",
+	"USHER_NO_NEW_PRIVS", "USHER_PIDFILE", "USHER_PIDFILE_TIMEOUT",
 };
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 #define MAX_ARGS 64
@@ -58,6 +58,8 @@ static void check_run(char **argv, int argc)
 	}
 	CHECK(!o.user || *o.user, "empty --user accepted");
 	CHECK(!o.pidfile || *o.pidfile, "empty --pidfile accepted");
+	CHECK(o.pidfile_timeout_ns >= 0 && o.pidfile_timeout_ns <= (1000000 + 1) * NSEC_PER_SEC,
+	      "pidfile timeout %lld", (long long)o.pidfile_timeout_ns);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

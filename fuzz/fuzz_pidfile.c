@@ -1,8 +1,9 @@
 /* fuzz_pidfile: pidfile_parse on an unterminated heap buffer of exactly the
  * input's size (ASan catches a read past it), against a reference from its
- * grammar: blanks, decimal digits, then blanks, CR or LF only; PIDs 2 to
- * 4194304 (PID_MAX_LIMIT). pidfile_read on the same bytes in a file must
- * agree (0 for "not yet", and for files too big to be a pidfile). */
+ * grammar: on the first line blanks, decimal digits, then blanks or CR
+ * only; after the first LF anything; PIDs 2 to 4194304 (PID_MAX_LIMIT).
+ * pidfile_read on the same bytes in a file must agree (0 for "not yet",
+ * and for a first line too long to be a pidfile's). */
 #include "fuzz.h"
 
 #include <fcntl.h>
@@ -31,8 +32,8 @@ static pid_t reference(const uint8_t *b, size_t n)
 	for (; i < n && b[i] >= '0' && b[i] <= '9'; i++)
 		if ((v = v * 10 + (b[i] - '0')) > 4194304)
 			return -1;
-	for (; i < n; i++)
-		if (b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r')
+	for (; i < n && b[i] != '\n'; i++)
+		if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r')
 			return -1;
 	return v >= 2 ? (pid_t)v : -1;
 }
@@ -50,8 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(write(fd, data, size) == (ssize_t)size, "short write");
 	close(fd);
 	pid_t r = pidfile_read(path);
-	/* pidfile_read reads at most 31 bytes */
-	pid_t want_read = size == 0 || size >= 32 || want < 0 ? 0 : want;
+	/* pidfile_read reads at most 32 bytes; a first line that ends
+	 * within them is all it parses */
+	const uint8_t *nl = memchr(data, '\n', size < 32 ? size : 32);
+	pid_t want_read = nl ? reference(data, (size_t)(nl - data) + 1)
+		: size == 0 || size >= 32 ? 0 : want;
+	if (want_read < 0)
+		want_read = 0;
 	CHECK(r == want_read, "pidfile_read = %d, want %d", (int)r, (int)want_read);
 	unlink(path);
 	return 0;

@@ -49,7 +49,8 @@ for m in $MODES; do
 	done
 	for o in -V --version; do
 		run_usher "$m" "$o"
-		is "$R_STATUS:$R_OUT:$R_ERR" "0:usher 0.1.0:" "$m: $o prints 'usher 0.1.0' on stdout and exits 0"
+		like "$R_STATUS:$R_OUT:$R_ERR" '^0:usher 0\.2\.0 - git\.[0-9A-Za-z_-]+:$' \
+			"$m: $o prints 'usher 0.2.0 - git.COMMIT' on stdout and exits 0"
 	done
 
 	run_usher "$m" sh -c 'echo "args: $*"; exit 4' sh -g -e 0 -x

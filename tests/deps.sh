@@ -29,6 +29,11 @@ if [ "${1:-build}" = check ]; then
 	command -v dpkg-buildpackage >/dev/null 2>&1 || want dpkg-dev
 	command -v dh >/dev/null 2>&1 || want debhelper
 	command -v lintian >/dev/null 2>&1 || want lintian
+	# tests/daemons.t: real daemons behind --pidfile, in a private netns
+	command -v ip >/dev/null 2>&1 || want iproute2
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || want postgresql
+	command -v redis-server >/dev/null 2>&1 || want redis-server
+	command -v apache2ctl >/dev/null 2>&1 || want apache2
 fi
 [ -n "$need" ] || exit 0
 sudo=""

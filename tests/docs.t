@@ -98,8 +98,11 @@ check "the Makefile has a check target" grep -qE '^check:' "$ROOT/Makefile"
 
 # --- version -----------------------------------------------------------------
 version=$("$USHER" --version 2>/dev/null)
-like "$version" '^usher [0-9]+\.[0-9]+\.[0-9]+$' "--version prints 'usher X.Y.Z'"
-check "the man page shows the same version" grep -qF "${version:-no version}" "$MAN"
-check "README shows the same version" grep -qF "${version:-no version}" "$README"
+# "usher X.Y.Z - git.COMMIT": dockerd's `docker info` reads the commit
+like "$version" '^usher [0-9]+\.[0-9]+\.[0-9]+ - git\.[0-9A-Za-z_-]+$' \
+	"--version prints 'usher X.Y.Z - git.COMMIT'"
+release=${version%% - *}
+check "the man page shows the same version" grep -qF "${release:-no version} - git." "$MAN"
+check "README shows the same version" grep -qF "${release:-no version} - git." "$README"
 
 done_testing

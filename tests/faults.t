@@ -276,11 +276,13 @@ done
 # ---- a pidfile that is a FIFO -------------------------------------------------
 # --pidfile names a FIFO nobody writes (a mistake, or a hostile image):
 # opening it must not block usher, which then could not even stop. It gives
-# up on the pidfile and exits 125 by the kill point of a SIGTERM.
+# up on the pidfile and exits 125 by the kill point of a SIGTERM. A child
+# stays (sleep), so usher keeps waiting for the file until the stop: with
+# no child left it would give up at once.
 for mode in $MODES; do
 	rm -f "$T_TMP/fifo"
 	mkfifo "$T_TMP/fifo"
-	start "$mode" "$USHER" -t 2 -P "$T_TMP/fifo" -- sh -c 'exit 0' 2>"$T_TMP/err" </dev/null
+	start "$mode" "$USHER" -t 2 -P "$T_TMP/fifo" -- sh -c 'sleep 5 & exit 0' 2>"$T_TMP/err" </dev/null
 	sleep 0.5
 	send TERM
 	usher_wait 8

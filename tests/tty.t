@@ -76,6 +76,35 @@ for m in $MODES; do
 		skip "$m: bash -i job control: no bash"
 	fi
 
+	# -- the terminal back to the caller at exit --------------------------
+	# A shell without job control runs usher in its own group; after
+	# usher exits the shell must own the terminal again and read from it
+	# (it got EIO: the foreground group was the dead child's). In ns mode
+	# usher cannot name its caller's group (outside its PID namespace).
+	if [ "$m" = sub ]; then
+		for cmd in true /nonexistent/cmd; do
+			N=$((N + 1))
+			F=$T_TMP/back.$N
+			# shellcheck disable=SC2016
+			out=$("$PTY" -t "$((3 * WAIT))" -e "$F" -d 200 -s $'hello\r' -- sh -c \
+				'm=$1; shift; "$@"; set -- $(cat /proc/$$/stat)
+				echo "pgrp=$5 tpgid=$8"; : >"$m"
+				if read -r x; then echo "read: $x"; else echo "read failed"; fi' \
+				sh "$F" "${W[@]}" -- "$cmd")
+			st=$?
+			out=${out//$'\r'/}
+			pgrp=$(printf '%s\n' "$out" | sed -n 's/.*pgrp=\([0-9]*\).*/\1/p')
+			tpgid=$(printf '%s\n' "$out" | sed -n 's/.*tpgid=\([0-9-]*\).*/\1/p')
+			if [ "$st" = 0 ] && [ -n "$pgrp" ] && [ "$pgrp" = "$tpgid" ] &&
+				printf '%s\n' "$out" | grep -qx 'read: hello'; then
+				ok "$m: after 'usher -- $cmd' the calling shell has the terminal back and reads from it"
+			else
+				not_ok "$m: after 'usher -- $cmd' the calling shell has the terminal back and reads from it"
+				diag "status $st" "output: $out"
+			fi
+		done
+	fi
+
 	# -- a terminal on stdin that is not usher's own ---------------------
 	# setsid -w: a new session without a controlling terminal; usher must
 	# leave the terminal alone and still run the command.

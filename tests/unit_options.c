@@ -473,7 +473,7 @@ static void test_help_version(void **state)
 	assert_int_equal(PARSE("-V"), PARSE_VERSION);
 	assert_int_equal(PARSE("--version"), PARSE_VERSION);
 	assert_int_equal(PARSE("-gV"), PARSE_VERSION);
-	assert_string_equal(USHER_VERSION, "0.1.0"); /* what -V prints */
+	assert_string_equal(USHER_VERSION, "0.2.0"); /* what -V prints */
 	/* after the command they belong to the command */
 	assert_int_equal(PARSE("cmd", "-h"), PARSE_RUN);
 	assert_string_equal(o.argv[1], "-h");

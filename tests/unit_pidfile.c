@@ -77,7 +77,8 @@ static void test_parse_invalid(void **state)
 		"",         "\n",       "   ",     "abc",      "12a",
 		"12 34",    "-5",       "+5",      "0x10",     "1.0",
 		"1",        "0",        "00",      "4194305",  "99999999999999999999",
-		"12\n34",   "pid=12",  "12,",      "1e3",
+		"pid=12",   "12,",      "1e3",     "\n12",    " \n12\n",
+		"12 34\n5", "1\n2\n",
 	};
 
 	(void)state;
@@ -85,6 +86,23 @@ static void test_parse_invalid(void **state)
 		if (parse(bad[i]) != -1)
 			fail_msg("pidfile_parse(\"%s\") = %d, want -1", bad[i],
 				 (int)parse(bad[i]));
+}
+
+/* The PID is on the first line; what follows is the daemon's business:
+ * PostgreSQL's postmaster.pid holds the data directory, start time, port,
+ * socket directory, listen address, shared memory key and status. */
+static void test_parse_first_line(void **state)
+{
+	static const char pg[] = "21998\n/var/lib/postgresql/15/main\n1796125395\n"
+				 "5432\n/var/run/postgresql\n\n 10952730         5\n"
+				 "ready   \n";
+
+	(void)state;
+	assert_int_equal(parse(pg), 21998);
+	assert_int_equal(parse("12\n34"), 12);
+	assert_int_equal(parse("12\r\nanything at all\n"), 12);
+	assert_int_equal(parse(" 77 \t\n\n\n"), 77);
+	assert_int_equal(parse("88\nnot a pid\x01\n"), 88);
 }
 
 /* The length is the contract, not a NUL: half a write is "not yet". */
@@ -143,6 +161,34 @@ static void test_read_not_a_file(void **state)
 	assert_int_equal(pidfile_read(dir), 0);
 }
 
+/* A real postmaster.pid, as PostgreSQL 15 wrote it (tests/fixtures), and
+ * a first line that fits after a tail longer than the buffer. */
+static void test_read_multi_line(void **state)
+{
+	char fixture[PATH_MAX], big[4096];
+
+	(void)state;
+	/* next to the test binary: tests/ or tests/asan/ */
+	ssize_t n = readlink("/proc/self/exe", fixture, sizeof(fixture) - 64);
+	assert_true(n > 0);
+	fixture[n] = '\0';
+	char *slash = strrchr(fixture, '/');
+	strcpy(slash, "/fixtures/postmaster.pid");
+	if (access(fixture, R_OK) != 0)
+		strcpy(slash, "/../fixtures/postmaster.pid");
+	assert_int_equal(pidfile_read(fixture), 21998);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "4321\n", 5);
+	write_file(big, sizeof(big));
+	assert_int_equal(pidfile_read(path), 4321);
+	/* a first line cut by the buffer is no PID */
+	memset(big, ' ', 40);
+	memcpy(big, "55", 2);
+	big[40] = '\n';
+	write_file(big, 60);
+	assert_int_equal(pidfile_read(path), 0);
+}
+
 /* A pidfile is a handful of bytes; a big file is not one. */
 static void test_read_too_long(void **state)
 {
@@ -196,9 +242,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_invalid),
+		cmocka_unit_test(test_parse_first_line),
 		cmocka_unit_test(test_parse_uses_len),
 		T(test_read_valid),
 		T(test_read_missing_or_not_yet),
+		T(test_read_multi_line),
 		T(test_read_not_a_file),
 		T(test_read_too_long),
 		T(test_read_follows_rewrites),

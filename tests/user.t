@@ -254,8 +254,8 @@ asnobody() { timeout -k 5 30 setpriv --reuid=65534 --regid=65534 --clear-groups 
 run asnobody "$USHER" --user 1000 -- touch "$W/marker"
 is "$RC" 125 "non-root usher: --user 1000 fails with 125"
 one_usher_line "non-root usher: exactly one 'usher: ' line"
-like "$ERR" "^usher: cannot switch to uid 1000: Operation not permitted" \
-	"non-root usher: says cannot switch to uid 1000: Operation not permitted"
+like "$ERR" "^usher: cannot switch to uid 1000: setgroups: Operation not permitted \(needs CAP_SETGID\)" \
+	"non-root usher: says cannot switch to uid 1000, which step failed and what it needs"
 check "non-root usher: the command never ran" test ! -e "$W/marker"
 
 run asnobody "$USHER" --user 65534 -- sh -c 'id -u; id -g; echo "$HOME"'
