@@ -24,6 +24,7 @@ USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noseparate-code -Wl,-z,norelro
 
 SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c spawn.c shutdown.c
+SRCS += target.c probe.c wait.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))
 
 # Unit test objects: no optimisation, no fortify renames, no builtins, so

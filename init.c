@@ -145,6 +145,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_level = u.o.verbosity;
+	if (u.o.probe)
+		return wait_run(&u);
 	/* before anything starts, so a bad --user starts nothing */
 	if (u.o.user) {
 		if (user_resolve(u.o.user, "/etc/passwd", "/etc/group", &creds, err,
@@ -196,6 +198,9 @@ int main(int argc, char **argv)
 	}
 	u.foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
+	/* before COMMAND and as root: --user is for COMMAND alone */
+	if (u.o.ntargets && (code = wait_run(&u)) != 0)
+		return code;
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
 	if (u.main_pid < 0)
 		DIE(EXIT_USHER, errno, "%s %s", err, u.o.argv[0]);
