@@ -54,8 +54,10 @@ deps:
 deps-check:
 	@./tests/deps.sh check
 
-usher: $(SRCS) usher.h Makefile
-	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+# usher.ld: the code only --wait and --probe run, in one range that PID 1
+# drops before it idles (init.c's drop_cold).
+usher: $(SRCS) usher.h usher.ld Makefile
+	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) -Wl,-T,usher.ld $(LDFLAGS)
 
 # glibc build with AddressSanitizer and UBSan, run by the same integration
 # tests in the second pass of `make check`.

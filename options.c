@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-const char usage_text[] =
+/* read before COMMAND starts or never: with the code of usher.ld */
+__attribute__((section(".rodata.usher_cold"))) const char usage_text[] =
 	"Usage: usher [OPTION]... [--] COMMAND [ARG]...\n"
 	"Run COMMAND as a container's init: forward signals to it, reap zombies,\n"
 	"shut down within the platform's stop deadline, exit with its status.\n"

@@ -23,6 +23,7 @@
 
 /* One line to wait.c: "msg\n" in one write (the pipe keeps lines whole). */
 static void say(int fd, const char *f, ...) __attribute__((format(printf, 2, 3)));
+COLD_TEXT
 static void say(int fd, const char *f, ...)
 {
 	char buf[256];
@@ -37,6 +38,7 @@ static void say(int fd, const char *f, ...)
 }
 
 /* strerror as the middle of a sentence: "connection refused" */
+COLD_TEXT
 static const char *reason(int e, char *buf, size_t len)
 {
 	fmt(buf, len, "%s", strerror(e));
@@ -47,6 +49,7 @@ static const char *reason(int e, char *buf, size_t len)
 
 /* Milliseconds left for poll: at least 0, rounded up so that poll does not
  * return a millisecond early and spin once more. */
+COLD_TEXT
 static int ms_left(int64_t deadline)
 {
 	int64_t d = deadline - mono_now();
@@ -57,6 +60,7 @@ static int ms_left(int64_t deadline)
 }
 
 /* Wait for events on fd until the deadline: 1 ready, 0 timed out. */
+COLD_TEXT
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -70,6 +74,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 
 /* Non-blocking connect bounded by the deadline: the socket, or -1 with
  * errno (ETIMEDOUT when the deadline came first). */
+COLD_TEXT
 static int connect_by(const struct sockaddr *a, socklen_t alen, int64_t deadline)
 {
 	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -96,6 +101,7 @@ static int connect_by(const struct sockaddr *a, socklen_t alen, int64_t deadline
 
 /* "127.0.0.1:80" or "[::1]:80". Not inet_ntop: musl's formats with
  * snprintf, whose printf core would cost 10 KiB of the binary. */
+COLD_TEXT
 static const char *addr_text(const struct addrinfo *ai, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -150,6 +156,7 @@ static const char *addr_text(const struct addrinfo *ai, char *buf, size_t len)
 
 /* Resolve again at every attempt (a service may appear in DNS late) and
  * try each address in order: the first that accepts wins. */
+COLD_TEXT
 static int connect_tcp(const struct target *t, int64_t deadline, int rep)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -189,6 +196,7 @@ static int connect_tcp(const struct target *t, int64_t deadline, int rep)
 }
 
 /* GET, then read no more than the status line. */
+COLD_TEXT
 static int http(const struct target *t, int fd, int64_t deadline, int rep)
 {
 	char req[TARGET_PATH_MAX + 400], why[96];
@@ -257,6 +265,7 @@ static int http(const struct target *t, int fd, int64_t deadline, int rep)
 	}
 }
 
+COLD_TEXT
 static int connect_unix(const struct target *t, int rep)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -273,6 +282,7 @@ static int connect_unix(const struct target *t, int rep)
 	return fd;
 }
 
+COLD_TEXT
 int probe_attempt(const struct target *t, int64_t deadline, int report_fd)
 {
 	struct stat st;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+COLD_TEXT
 static bool host_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -27,6 +28,7 @@ static bool host_char(char c)
 }
 
 /* PORT: digits, 1-65535, no sign, blank or leading zero */
+COLD_TEXT
 static bool port_ok(const char *s, size_t len, char out[6])
 {
 	unsigned v = 0;
@@ -47,6 +49,7 @@ static bool port_ok(const char *s, size_t len, char out[6])
 
 /* "HOST[:PORT]" of len bytes into t; the port is required unless
  * default_port is given. */
+COLD_TEXT
 static int authority(const char *s, size_t len, const char *default_port,
 		     struct target *t, char *err, size_t errlen)
 {
@@ -116,6 +119,7 @@ static int authority(const char *s, size_t len, const char *default_port,
 }
 
 /* ABSPATH of unix:// and file:// */
+COLD_TEXT
 static int abspath(const char *s, size_t len, size_t max, struct target *t,
 		   char *err, size_t errlen)
 {
@@ -138,11 +142,13 @@ static int abspath(const char *s, size_t len, size_t max, struct target *t,
 	return 0;
 }
 
+COLD_TEXT
 static bool scheme_is(const char *s, size_t slen, const char *name)
 {
 	return slen == strlen(name) && strncasecmp(s, name, slen) == 0;
 }
 
+COLD_TEXT
 int target_parse(const char *s, size_t len, struct target *t, char *err,
 		 size_t errlen)
 {
@@ -219,6 +225,7 @@ int target_parse(const char *s, size_t len, struct target *t, char *err,
  * servers are known to differ: LF alone ends the line, and the blank and
  * reason after the code may be missing.
  *   "HTTP/" DIGIT "." DIGIT SP [1-5] DIGIT DIGIT [SP *(HTAB / SP / VCHAR / obs-text)] [CR] LF */
+COLD_TEXT
 int http_status(const char *buf, size_t len)
 {
 	static const char pat[] = "HTTP/d.d ddd";

@@ -80,6 +80,11 @@ size_t vfmt(char *buf, size_t len, const char *f, va_list ap);
 
 /* ---- target.c ----------------------------------------------------------- */
 
+/* Code that runs only before COMMAND starts (target.c, probe.c, wait.c):
+ * usher.ld gathers it, and init.c drops its pages from PID 1's idle
+ * footprint. Without usher.ld (usher-asan, tests) it is plain .text. */
+#define COLD_TEXT __attribute__((section(".text.usher_cold")))
+
 #define TARGETS_MAX 16      /* --wait/--probe TARGETs per usher */
 #define TARGET_PATH_MAX 1024 /* HTTP path or file:// path, with the NUL */
 #define TARGET_SUN_MAX 108   /* unix:// path: sizeof(sun_path) */

@@ -23,6 +23,7 @@
 #define BACKOFF_FIRST (10 * 1000000LL)  /* 10 ms: a fast dependency */
 #define BACKOFF_CAP NSEC_PER_SEC         /* about one attempt a second */
 
+COLD_TEXT
 int64_t backoff_delay(unsigned n, unsigned jitter)
 {
 	int64_t d = BACKOFF_FIRST;
@@ -37,18 +38,21 @@ int64_t backoff_delay(unsigned n, unsigned jitter)
 
 /* From the start of the attempt, so a slow refusal does not stretch the
  * schedule; never before it ended. */
+COLD_TEXT
 int64_t next_attempt(int64_t started, int64_t ended, unsigned n, unsigned jitter)
 {
 	int64_t t = started + backoff_delay(n, jitter);
 	return t > ended ? t : ended;
 }
 
+COLD_TEXT
 int64_t attempt_deadline(int64_t start, int64_t probe_timeout, int64_t deadline)
 {
 	int64_t t = start + probe_timeout;
 	return deadline >= 0 && deadline < t ? deadline : t;
 }
 
+COLD_TEXT
 int64_t wait_deadline(int64_t t0, int64_t timeout)
 {
 	return timeout > 0 ? t0 + timeout : -1;
@@ -56,6 +60,7 @@ int64_t wait_deadline(int64_t t0, int64_t timeout)
 
 /* QUIT too: it is the STOPSIGNAL of nginx's and php-fpm's images, and with
  * no COMMAND yet there is no one to hand it to. */
+COLD_TEXT
 bool wait_stops_on(const struct opts *o, int sig)
 {
 	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
@@ -80,6 +85,7 @@ struct waitset {
 };
 
 /* The last whole line the attempt wrote into why: its reason. */
+COLD_TEXT
 static void read_report(struct slot *s, char *why, size_t len)
 {
 	char buf[1024];
@@ -103,6 +109,7 @@ static void read_report(struct slot *s, char *why, size_t len)
 
 /* Fork the attempt. Its mask stays fully blocked, so only SIGKILL (ours,
  * at its deadline) ends it early; PDEATHSIG covers usher dying first. */
+COLD_TEXT
 static void start_attempt(struct usher *u, struct slot *s, int64_t now,
 			  int64_t deadline)
 {
@@ -132,6 +139,7 @@ static void start_attempt(struct usher *u, struct slot *s, int64_t now,
 	s->fd = p[0];
 }
 
+COLD_TEXT
 static unsigned jitter(uint32_t *rnd)
 {
 	/* xorshift32: jitter needs spread, not secrecy */
@@ -142,6 +150,7 @@ static unsigned jitter(uint32_t *rnd)
 }
 
 /* An attempt process ended with wait status st. */
+COLD_TEXT
 static void finish(struct usher *u, struct slot *s, int st, int64_t t0,
 		   int64_t now, uint32_t *rnd)
 {
@@ -174,6 +183,7 @@ static void finish(struct usher *u, struct slot *s, int st, int64_t t0,
 }
 
 /* "60s", "2.500s", or "no timeout" */
+COLD_TEXT
 static const char *timeout_text(int64_t ns, char *buf, size_t len)
 {
 	char t[24];
@@ -188,6 +198,7 @@ static const char *timeout_text(int64_t ns, char *buf, size_t len)
 }
 
 /* Kill and reap every attempt still running (a stop signal came). */
+COLD_TEXT
 static void kill_attempts(struct waitset *ws, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -200,6 +211,7 @@ static void kill_attempts(struct waitset *ws, size_t n)
 	}
 }
 
+COLD_TEXT
 static int run_wait(struct usher *u, struct waitset *ws, size_t n)
 {
 	const bool probe = u->o.probe;
@@ -289,6 +301,7 @@ static int run_wait(struct usher *u, struct waitset *ws, size_t n)
 	return probe ? 1 : EXIT_USHER;
 }
 
+COLD_TEXT
 int wait_run(struct usher *u)
 {
 	size_t n = u->o.ntargets, off = 0;
