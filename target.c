@@ -27,6 +27,16 @@ static bool host_char(char c)
 	       (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
+/* Only what an IPv6 address is made of: hex digits, ':' and '.' */
+COLD_TEXT
+static bool ipv6ish(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("0123456789abcdefABCDEF:.", s[i]) || !s[i])
+			return false;
+	return true;
+}
+
 /* PORT: digits, 1-65535, no sign, blank or leading zero */
 COLD_TEXT
 static bool port_ok(const char *s, size_t len, char out[6])
@@ -82,7 +92,7 @@ static int authority(const char *s, size_t len, const char *default_port,
 		colon = memchr(s, ':', len);
 		hlen = colon ? (size_t)(colon - s) : len;
 		/* an unbracketed IPv6 address: "::1:80" */
-		if (colon && memchr(colon + 1, ':', len - hlen - 1)) {
+		if (colon && memchr(colon + 1, ':', len - hlen - 1) && ipv6ish(s, len)) {
 			fmt(err, errlen, "invalid host (write IPv6 addresses in brackets: [::1]:PORT)");
 			return -1;
 		}
