@@ -19,7 +19,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define STATUS_MAX 1024 /* a status line longer than this is not one */
+#define STATUS_MAX 1024      /* a status line longer than this is not one */
+#define HEAD_MAX (64 * 1024) /* the header's bound, as curl's 100 KiB */
 
 /* One line to wait.c: "msg\n" in one write (the pipe keeps lines whole). */
 static void say(int fd, const char *f, ...) __attribute__((format(printf, 2, 3)));
@@ -195,7 +196,25 @@ static int connect_tcp(const struct target *t, int64_t deadline, int rep)
 	return fd;
 }
 
-/* GET, then read no more than the status line. */
+/* A status line that is none, quoted from its start (logmsg turns other
+ * control bytes into '?'). */
+COLD_TEXT
+static void bad_status(int rep, const char *buf, size_t got, bool malformed)
+{
+	size_t q = got < 40 ? got : 40;
+	char shown[41];
+
+	memcpy(shown, buf, q);
+	shown[q] = '\0';
+	for (size_t i = 0; i < q; i++)
+		if (!shown[i] || shown[i] == '\r' || shown[i] == '\n')
+			shown[i] = '?';
+	say(rep, "%s status line '%s%s'", malformed ? "malformed" : "overlong", shown,
+	    got > q ? "..." : "");
+}
+
+/* GET; up on a 2xx or 3xx status line and a whole header of at most
+ * HEAD_MAX bytes. The body is never read. */
 COLD_TEXT
 static int http(const struct target *t, int fd, int64_t deadline, int rep)
 {
@@ -221,9 +240,12 @@ static int http(const struct target *t, int fd, int64_t deadline, int rep)
 		off += w > 0 ? (size_t)w : 0;
 	}
 	say(rep, "timed out waiting for the status line");
+	int code = 0;
+	size_t head = 0, from = 0; /* bytes of the head before buf; scan start */
+	bool blank = false;        /* at the start of a line that may be empty */
 	for (;;) {
 		if (!wait_fd(fd, POLLIN, deadline)) {
-			if (got)
+			if (!code && got)
 				say(rep, "timed out reading the status line (%u bytes in)",
 				    (unsigned)got);
 			return -1;
@@ -236,32 +258,48 @@ static int http(const struct target *t, int fd, int64_t deadline, int rep)
 			return -1;
 		}
 		if (r == 0) {
-			say(rep, got ? "connection closed inside the status line"
-				     : "connection closed without an answer");
+			say(rep, code ? "connection closed inside the response header"
+				 : got ? "connection closed inside the status line"
+				       : "connection closed without an answer");
 			return -1;
 		}
 		got += (size_t)r;
-		int code = http_status(buf, got);
-		if (code < 0 || (code == 0 && got == sizeof(buf))) {
-			/* quote the start: logmsg turns control bytes into '?' */
-			size_t q = got < 40 ? got : 40;
-			char shown[41];
-			memcpy(shown, buf, q);
-			shown[q] = '\0';
-			for (size_t i = 0; i < q; i++)
-				if (!shown[i] || shown[i] == '\r' || shown[i] == '\n')
-					shown[i] = '?';
-			say(rep, "%s status line '%s%s'",
-			    code < 0 ? "malformed" : "overlong", shown, got > q ? "..." : "");
+		if (!code) {
+			code = http_status(buf, got);
+			if (code < 0 || (code == 0 && got == sizeof(buf))) {
+				bad_status(rep, buf, got, code < 0);
+				return -1;
+			}
+			if (code == 0) {
+				say(rep, "timed out reading the status line");
+				continue;
+			}
+			if (code < 200 || code >= 400) {
+				say(rep, "HTTP %d", code);
+				return -1;
+			}
+			/* up, once the header is whole: what curl -f and
+			 * Go's client demand before they look at the code */
+			from = (size_t)((char *)memchr(buf, '\n', got) - buf) + 1;
+			blank = true;
+			say(rep, "HTTP %d, then timed out reading the header", code);
+		}
+		for (size_t i = from; i < got; i++) {
+			if (buf[i] == '\n') {
+				if (blank)
+					return 0;
+				blank = true;
+			} else if (buf[i] != '\r') {
+				blank = false;
+			}
+		}
+		head += got;
+		if (head > HEAD_MAX) {
+			say(rep, "HTTP %d, but a header larger than %u KiB", code,
+			    (unsigned)(HEAD_MAX / 1024));
 			return -1;
 		}
-		if (code >= 200 && code < 400)
-			return 0;
-		if (code) {
-			say(rep, "HTTP %d", code);
-			return -1;
-		}
-		say(rep, "timed out reading the status line");
+		got = from = 0;
 	}
 }
 
