@@ -20,6 +20,9 @@ if [ "${1:-build}" = check ]; then
 	command -v gosu >/dev/null 2>&1 || want gosu
 	[ -x /usr/sbin/nginx ] || want nginx-light
 	command -v curl >/dev/null 2>&1 || want curl
+	# tests/wait.t: lo in its network namespace, its DNS responder
+	command -v ip >/dev/null 2>&1 || want iproute2
+	command -v python3 >/dev/null 2>&1 || want python3
 fi
 [ -n "$need" ] || exit 0
 sudo=""
