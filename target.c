@@ -78,7 +78,8 @@ static int authority(const char *s, size_t len, const char *default_port,
 		memcpy(a, s + 1, hlen);
 		a[hlen] = '\0';
 		if (inet_pton(AF_INET6, a, bin) != 1) {
-			fmt(err, errlen, "invalid IPv6 address '[%s]'", a);
+			/* not quoted: options.c quotes the whole TARGET once */
+			fmt(err, errlen, "invalid IPv6 address in brackets");
 			return -1;
 		}
 		memcpy(t->host, a, hlen + 1);
