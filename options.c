@@ -10,6 +10,7 @@
 /* read before COMMAND starts or never: with the code of usher.ld */
 __attribute__((section(".rodata.usher_cold"))) const char usage_text[] =
 	"Usage: usher [OPTION]... [--] COMMAND [ARG]...\n"
+	"   or: usher [OPTION]... --probe TARGET...\n"
 	"Run COMMAND as a container's init: forward signals to it, reap zombies,\n"
 	"shut down within the platform's stop deadline, exit with its status.\n"
 	"\n"
