@@ -295,4 +295,52 @@ without=$OUT
 run "${NS[@]}" "$USHER" -w 127.0.0.1:8113 -w http://127.0.0.1:8101/ -- sh -c "$cmd"
 is "$OUT" "$without" "COMMAND gets the same descriptors and environment with --wait as without"
 
+# --- real programs --------------------------------------------------------------
+# redis as a compose dependency: up half a second late, COMMAND its client.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+	(sleep 0.5; exec redis-server --port 6390 --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$T_TMP" >/dev/null) &
+	PIDS+=($!)
+	run "${NS[@]}" "$USHER" -w tcp://127.0.0.1:6390 -- redis-cli -p 6390 ping
+	is "$RC:$OUT" "0:PONG" "redis up 0.5 s late: --wait, then redis-cli ping gets PONG"
+	probe_is "redis, up" 0 "" tcp://127.0.0.1:6390
+else
+	skip "redis-server not installed"
+	skip "redis-server not installed"
+fi
+# nginx as the server a HEALTHCHECK probes: 200 up, 503 down, 301 up.
+if [ -x /usr/sbin/nginx ]; then
+	mkdir -p "$T_TMP/nginx"
+	cat >"$T_TMP/nginx/nginx.conf" <<EOF
+daemon off;
+pid $T_TMP/nginx/nginx.pid;
+error_log stderr;
+events {}
+http {
+	access_log off;
+	client_body_temp_path $T_TMP/nginx/body;
+	proxy_temp_path $T_TMP/nginx/proxy;
+	fastcgi_temp_path $T_TMP/nginx/fastcgi;
+	uwsgi_temp_path $T_TMP/nginx/uwsgi;
+	scgi_temp_path $T_TMP/nginx/scgi;
+	server {
+		listen 127.0.0.1:8300;
+		location = /healthz { return 200 "ok"; }
+		location = /down { return 503; }
+		location = /moved { return 301 /healthz; }
+	}
+}
+EOF
+	/usr/sbin/nginx -c "$T_TMP/nginx/nginx.conf" -e stderr 2>"$T_TMP/nginx/err" &
+	PIDS+=($!)
+	wait_for 5 "$USHER" -q --probe 127.0.0.1:8300 2>/dev/null || diag "nginx did not start: $(cat "$T_TMP/nginx/err")"
+	probe_is "nginx /healthz 200" 0 "" http://127.0.0.1:8300/healthz
+	probe_is "nginx /down 503" 1 "^usher: http://127.0.0.1:8300/down: HTTP 503$" http://127.0.0.1:8300/down
+	probe_is "nginx /moved 301" 0 "" http://127.0.0.1:8300/moved
+else
+	skip "nginx not installed"
+	skip "nginx not installed"
+	skip "nginx not installed"
+fi
+
 done_testing
