@@ -254,7 +254,7 @@ touch "$T_TMP/go"
 wait_for 5 test -e "$T_TMP/hup.ready"
 # the recorder may not have blocked HUP yet when usher forwards it: then
 # it dies of it (129), which shows it arrived just as well
-wait_for 5 grep -qx 1 "$T_TMP/hup" || true
+wait_for 5 bash -c "grep -qx 1 '$T_TMP/hup' 2>/dev/null || ! kill -0 $u 2>/dev/null" || true
 kill -TERM "$p1" 2>/dev/null
 wait "$u"
 rc=$?
