@@ -84,25 +84,33 @@ struct waitset {
 	char line[512];   /* the start line */
 };
 
-/* The last whole line the attempt wrote into why: its reason. */
+/* The last whole line the attempt wrote into why: its reason. Lines are
+ * under 256 bytes (probe.c's say), so keeping the last 512 of what the
+ * pipe holds always keeps the last whole one. */
 COLD_TEXT
 static void read_report(struct slot *s, char *why, size_t len)
 {
 	char buf[1024];
+	size_t k = 0;
 	ssize_t n;
 
 	why[0] = '\0';
-	while ((n = read(s->fd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		/* lines are written whole; take the last complete one */
-		char *end = buf + n;
-		while (end > buf && end[-1] == '\n')
-			*--end = '\0';
-		char *start = strrchr(buf, '\n');
-		start = start ? start + 1 : buf;
-		if (*start)
-			fmt(why, len, "%s", start);
+	for (;;) {
+		if (k == sizeof(buf) - 1) {
+			memmove(buf, buf + k - 512, 512);
+			k = 512;
+		}
+		n = read(s->fd, buf + k, sizeof(buf) - 1 - k);
+		if (n <= 0)
+			break;
+		k += (size_t)n;
 	}
+	buf[k] = '\0';
+	while (k && buf[k - 1] == '\n')
+		buf[--k] = '\0';
+	char *start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	fmt(why, len, "%s", start);
 	close(s->fd);
 	s->fd = -1;
 }

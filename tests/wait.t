@@ -20,6 +20,9 @@ command -v python3 >/dev/null || skip_all "python3 not installed (tests/deps.sh 
 ip link set lo up || skip_all "cannot bring up lo in the network namespace"
 mount --make-rprivate / || skip_all "cannot make the mount namespace private"
 printf '127.0.0.1 localhost\n127.0.0.1 db.test\n::1 db6.test\n' >"$T_TMP/hosts"
+# many.test: 20 addresses where nothing listens, then 127.0.0.1
+for i in $(seq 2 21); do echo "127.0.0.$i many.test"; done >>"$T_TMP/hosts"
+echo '127.0.0.1 many.test' >>"$T_TMP/hosts"
 printf 'nameserver 127.0.0.1\nsearch svc.test\noptions ndots:5 timeout:1 attempts:1\n' \
 	>"$T_TMP/resolv.conf"
 mount --bind "$T_TMP/hosts" /etc/hosts && mount --bind "$T_TMP/resolv.conf" /etc/resolv.conf ||
@@ -142,6 +145,9 @@ probe_is "TCP: refused" 1 "^usher: 127.0.0.1:8199: connection refused$" 127.0.0.
 probe_is "HTTP: refused" 1 "^usher: http://127.0.0.1:8199/: connection refused$" http://127.0.0.1:8199/
 probe_is "a name from /etc/hosts" 0 "" http://db.test:8101/
 probe_is "a name through DNS and the search domain (ndots:5)" 0 "" db:8113
+probe_is "a name with 21 addresses: each is tried, the last accepts" 0 "" many.test:8113
+probe_is "a name with 21 addresses, none listening: the last one's reason" 1 \
+	"^usher: many.test:8199: 127.0.0.1:8199: connection refused$" many.test:8199
 probe_is "no such host (NXDOMAIN)" 1 "^usher: nosuch.test:80: no such host$" nosuch.test:80
 probe_is "several targets, all up" 0 "" 127.0.0.1:8113 http://127.0.0.1:8101/
 probe_is "several targets, one down: only it is named" 1 "^usher: 127.0.0.1:8199: connection refused$" \
