@@ -21,7 +21,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 USHER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Os -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -ffunction-sections -fdata-sections
 USHER_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
-	-Wl,-z,noseparate-code -Wl,-z,norelro
+	-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-T,usher.ld
 
 # --version names the commit, for dockerd's `docker info` (see usher(8)):
 # git's short hash in a git checkout (with -dirty for uncommitted changes),
@@ -35,6 +35,7 @@ endif
 COMMIT_FLAG := -DUSHER_COMMIT='"$(USHER_COMMIT)"'
 
 SRCS := init.c log.c clock.c signals.c pidfile.c options.c user.c reap.c exec.c spawn.c shutdown.c
+SRCS += target.c probe.c wait.c
 LIB_SRCS := $(filter-out init.c,$(SRCS))
 
 # Unit test objects: no optimisation, no fortify renames, no builtins, so
@@ -64,7 +65,9 @@ deps:
 deps-check:
 	@./tests/deps.sh check
 
-usher: $(SRCS) usher.h Makefile .commit
+# usher.ld: the code only --wait and --probe run, in one range that PID 1
+# drops before it idles (init.c's drop_cold).
+usher: $(SRCS) usher.h usher.ld Makefile .commit
 	$(CC) $(USHER_CFLAGS) $(COMMIT_FLAG) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
 .commit: FORCE
@@ -75,7 +78,7 @@ FORCE:
 # the same flags as ./usher, so a release is what `make` builds.
 release-bin:
 	$(if $(RELEASE_BIN),,$(error set RELEASE_BIN to the output path))
-	$(CC) $(USHER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $(RELEASE_BIN) $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
+	$(CC) $(USHER_CFLAGS) $(COMMIT_FLAG) $(CPPFLAGS) $(CFLAGS) -o $(RELEASE_BIN) $(SRCS) $(USHER_LDFLAGS) $(LDFLAGS)
 
 # glibc build with AddressSanitizer and UBSan, run by the same integration
 # tests in the second pass of `make check`.

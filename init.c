@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -28,6 +29,31 @@ static void close_inherited(void)
 		return;
 	for (int fd = 3; fd < 1024; fd++) /* kernels before 5.9 */
 		close(fd);
+}
+
+/* The range usher.ld gathers: code that runs only before COMMAND (the
+ * resolver, --wait's and --probe's). Its pages are resident since start-up
+ * (the kernel maps a small file's pages around each fault), and would stay
+ * so for the container's life. MADV_RANDOM changes nothing but a flag, so
+ * the range becomes a mapping of its own and later faults in the code
+ * that stays cannot map it back; MADV_DONTNEED then drops it. Should the
+ * range run again, it simply faults in. Builds without usher.ld have
+ * no range (weak symbols: NULL). */
+extern const char usher_cold_start[] __attribute__((weak));
+extern const char usher_cold_end[] __attribute__((weak));
+static void drop_cold(void)
+{
+	uintptr_t pg = (uintptr_t)getauxval(AT_PAGESZ);
+	uintptr_t a = (uintptr_t)usher_cold_start, b = (uintptr_t)usher_cold_end;
+
+	if (!a || !pg)
+		return;
+	/* down: before the range lie only the ELF header and _init, read at
+	 * start-up; the last page is shared with code that stays */
+	a &= ~(pg - 1);
+	b &= ~(pg - 1);
+	if (b > a && madvise((void *)a, b - a, MADV_RANDOM) == 0)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 static void forward(struct usher *u, int sig)
@@ -150,6 +176,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_level = u.o.verbosity;
+	if (u.o.probe)
+		return wait_run(&u);
 	/* before anything starts, so a bad --user starts nothing */
 	if (u.o.user) {
 		if (user_resolve(u.o.user, "/etc/passwd", "/etc/group", &creds, err,
@@ -206,6 +234,9 @@ int main(int argc, char **argv)
 	}
 	u.foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
+	/* before COMMAND and as root: --user is for COMMAND alone */
+	if (u.o.ntargets && (code = wait_run(&u)) != 0)
+		return code;
 	u.main_pid = spawn(&u, u.o.argv, false, err, sizeof(err), &code);
 	if (u.main_pid < 0)
 		DIE(EXIT_USHER, errno, "%s %s", err, u.o.argv[0]);
@@ -224,5 +255,6 @@ int main(int argc, char **argv)
 		siginfo_t si = { .si_signo = u.o.pdeathsig };
 		on_signal(&u, &si);
 	}
+	drop_cold();
 	return run(&u);
 }

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-const char usage_text[] =
+/* read before COMMAND starts or never: with the code of usher.ld */
+__attribute__((section(".rodata.usher_cold"))) const char usage_text[] =
 	"Usage: usher [OPTION]... [--] COMMAND [ARG]...\n"
+	"   or: usher [OPTION]... --probe TARGET...\n"
 	"Run COMMAND as a container's init: forward signals to it, reap zombies,\n"
 	"shut down within the platform's stop deadline, exit with its status.\n"
 	"\n"
@@ -23,6 +25,10 @@ const char usage_text[] =
 	"      --no-new-privs        set no_new_privs for COMMAND and hook    USHER_NO_NEW_PRIVS=1\n"
 	"  -P, --pidfile FILE        follow the daemon whose PID is in FILE   USHER_PIDFILE\n"
 	"      --pidfile-timeout SECONDS  longest wait for FILE (default 5)   USHER_PIDFILE_TIMEOUT\n"
+	"  -w, --wait TARGET         start COMMAND once TARGET is up          USHER_WAIT=T[,T]\n"
+	"      --wait-timeout SECONDS  give up waiting (default 60, 0 never)  USHER_WAIT_TIMEOUT\n"
+	"      --probe TARGET        no COMMAND: exit 0 if TARGET is up, else 1\n"
+	"      --probe-timeout SECONDS  one attempt's time (default 5)        USHER_PROBE_TIMEOUT\n"
 	"  -v, --verbose             log what usher does (repeat for more)    USHER_VERBOSE=N\n"
 	"  -q, --quiet               log errors only\n"
 	"  -h, --help                show this help and exit\n"
@@ -31,6 +37,8 @@ const char usage_text[] =
 	"Signals: TERM, SIGTERM, sigterm, 15, RTMIN+3, RTMAX-1. The command line\n"
 	"wins over the environment. Exit status: COMMAND's code, 128+N if killed\n"
 	"by signal N; 125 usher failed, 126 cannot execute, 127 not found.\n"
+	"TARGET: HOST:PORT, tcp://HOST:PORT, http://HOST[:PORT][/PATH],\n"
+	"unix:///PATH or file:///PATH; HOST a name, IPv4 or [IPv6] address.\n"
 	"See usher(8).\n";
 
 size_t version_line(char *buf, size_t len, const char *commit)
@@ -48,6 +56,8 @@ size_t version_line(char *buf, size_t len, const char *commit)
 
 enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
 enum { OPT_PIDFILE_TIMEOUT = 300 }; /* apart, so other options can join the first */
+/* --wait and --probe (wait.c); OPT_WAIT_LIST is USHER_WAIT's list */
+enum { OPT_WAIT_TIMEOUT = 320, OPT_PROBE, OPT_PROBE_TIMEOUT, OPT_WAIT_LIST };
 
 static const struct option_spec {
 	const char *name;
@@ -65,6 +75,10 @@ static const struct option_spec {
 	{ "no-new-privs", OPT_NO_NEW_PRIVS, false },
 	{ "pidfile", 'P', true },
 	{ "pidfile-timeout", OPT_PIDFILE_TIMEOUT, true },
+	{ "wait", 'w', true },
+	{ "wait-timeout", OPT_WAIT_TIMEOUT, true },
+	{ "probe", OPT_PROBE, true },
+	{ "probe-timeout", OPT_PROBE_TIMEOUT, true },
 	{ "verbose", 'v', false },
 	{ "quiet", 'q', false },
 	{ "help", 'h', false },
@@ -110,6 +124,45 @@ enum {
 	SET_NNP = 1 << 9, SET_PIDFILE = 1 << 10,
 };
 enum { SET_PIDFILE_TO = 1 << 20 };
+enum { SET_WAIT = 1 << 20, SET_WAITTO = 1 << 21, SET_PROBETO = 1 << 22 };
+
+/* One TARGET of len bytes, checked now so that a typo starts nothing. */
+static int add_target(struct opts *o, const char *s, size_t len, const char *what,
+		      char *err, size_t errlen)
+{
+	struct target t;
+	char why[160], given[96];
+
+	if (o->ntargets == TARGETS_MAX) {
+		fmt(err, errlen, "%s: more than %d targets", what, TARGETS_MAX);
+		return -1;
+	}
+	if (target_parse(s, len, &t, why, sizeof(why)) < 0) {
+		/* quoted as given: in USHER_WAIT it does not end at a NUL */
+		size_t n = len < sizeof(given) - 1 ? len : sizeof(given) - 1;
+		memcpy(given, s, n);
+		given[n] = '\0';
+		fmt(err, errlen, "%s: invalid target '%s': %s", what, given, why);
+		return -1;
+	}
+	o->targets[o->ntargets].s = s;
+	o->targets[o->ntargets++].len = len;
+	return 0;
+}
+
+/* USHER_WAIT: TARGETs separated by commas and/or blanks */
+static int add_target_list(struct opts *o, const char *s, const char *what,
+			   char *err, size_t errlen)
+{
+	static const char sep[] = ", \t\n";
+	for (s += strspn(s, sep); *s; s += strspn(s, sep)) {
+		size_t len = strcspn(s, sep);
+		if (add_target(o, s, len, what, err, errlen) < 0)
+			return -1;
+		s += len;
+	}
+	return 0;
+}
 
 /* Words split at blanks and tabs, for the stop hook's command line. */
 int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
@@ -276,6 +329,25 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 			goto bad;
 		o->pidfile = val;
 		return 0;
+	case 'w':
+	case OPT_PROBE:
+		o->probe = o->probe || opt == OPT_PROBE;
+		return add_target(o, val, strlen(val), what, err, errlen);
+	case OPT_WAIT_LIST:
+		return add_target_list(o, val, what, err, errlen);
+	case OPT_WAIT_TIMEOUT:
+	case OPT_PROBE_TIMEOUT:
+		d = parse_duration(val);
+		if (d < 0 || (d == 0 && opt == OPT_PROBE_TIMEOUT)) {
+			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5%s)",
+			    what, val, opt == OPT_PROBE_TIMEOUT ? ", more than 0" : "");
+			return -1;
+		}
+		if (opt == OPT_WAIT_TIMEOUT)
+			o->wait_timeout_ns = d;
+		else
+			o->probe_timeout_ns = d;
+		return 0;
 	}
 bad:
 	fmt(err, errlen, "%s: invalid value '%s'", what, val ? val : "");
@@ -298,12 +370,17 @@ static const struct {
 	{ "USHER_NO_NEW_PRIVS", OPT_NO_NEW_PRIVS, SET_NNP },
 	{ "USHER_PIDFILE", 'P', SET_PIDFILE },
 	{ "USHER_PIDFILE_TIMEOUT", OPT_PIDFILE_TIMEOUT, SET_PIDFILE_TO },
+	{ "USHER_WAIT", OPT_WAIT_LIST, SET_WAIT },
+	{ "USHER_WAIT_TIMEOUT", OPT_WAIT_TIMEOUT, SET_WAITTO },
+	{ "USHER_PROBE_TIMEOUT", OPT_PROBE_TIMEOUT, SET_PROBETO },
 };
 
 static int flag_of(int opt)
 {
 	if (opt == 'q')
 		return SET_VERBOSE;
+	if (opt == 'w')
+		return SET_WAIT;
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++)
 		if (envs[i].opt == opt)
 			return envs[i].flag;
@@ -352,6 +429,8 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	o->grace_ns = 10 * NSEC_PER_SEC;
 	o->hook_timeout_ns = -1;
 	o->pidfile_timeout_ns = 5 * NSEC_PER_SEC;
+	o->wait_timeout_ns = 60 * NSEC_PER_SEC;
+	o->probe_timeout_ns = 5 * NSEC_PER_SEC;
 
 	while (r == PARSE_RUN && i < argc && argv[i][0] == '-' && argv[i][1]) {
 		const char *arg = argv[i++], *val = NULL;
@@ -406,12 +485,26 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 		 * for booleans, where it reads as false. */
 		if (!val || (set & envs[e].flag))
 			continue;
+		/* a HEALTHCHECK's --probe inherits the image's USHER_WAIT */
+		if (o->probe && envs[e].opt == OPT_WAIT_LIST)
+			continue;
 		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS)
 			continue;
 		if (apply(o, envs[e].opt, val, envs[e].var, err, errlen) < 0)
 			return PARSE_ERROR;
 	}
 
+	if (o->probe && (set & SET_WAIT)) {
+		fmt(err, errlen, "--probe and --wait do not mix (--probe checks once)");
+		return PARSE_ERROR;
+	}
+	if (o->probe) {
+		if (i < argc) {
+			fmt(err, errlen, "--probe takes no COMMAND ('%s')", argv[i]);
+			return PARSE_ERROR;
+		}
+		return PARSE_RUN; /* o->argv stays NULL */
+	}
 	if (i >= argc) {
 		fmt(err, errlen, "missing COMMAND (try 'usher --help')");
 		return PARSE_ERROR;

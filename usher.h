@@ -5,12 +5,15 @@
  *   clock.c    the monotonic clock and "+2.034s"
  *   signals.c  names, sets, rewriting, forwarding
  *   pidfile.c  reading a daemon's pidfile, small-file reads
+ *   target.c   the --wait/--probe TARGET grammar, HTTP status lines
  *   options.c  command line and USHER_* environment
  *   user.c     user resolution and privilege drop
  *   reap.c     reaping, exit status, leftover processes
  *   exec.c     the exec in the child: PATH, /bin/sh, env, why it failed
  *   spawn.c    fork + exec of COMMAND and the stop hook
  *   shutdown.c the stop timeline and the stop hook
+ *   probe.c    one attempt at one TARGET, in a forked process
+ *   wait.c     --wait and --probe: attempts, backoff, the deadline
  *   init.c     main and the event loop
  *
  * Rule of the house: decisions are pure functions declared here and tested
@@ -81,6 +84,36 @@ size_t vfmt(char *buf, size_t len, const char *f, va_list ap);
 		_exit(code);                                                   \
 	} while (0)
 
+/* ---- target.c ----------------------------------------------------------- */
+
+/* Code that runs only before COMMAND starts (target.c, probe.c, wait.c):
+ * usher.ld gathers it, and init.c drops its pages from PID 1's idle
+ * footprint. Without usher.ld (usher-asan, tests) it is plain .text. */
+#define COLD_TEXT __attribute__((section(".text.usher_cold")))
+
+#define TARGETS_MAX 16      /* --wait/--probe TARGETs per usher */
+#define TARGET_PATH_MAX 1024 /* HTTP path or file:// path, with the NUL */
+#define TARGET_SUN_MAX 108   /* unix:// path: sizeof(sun_path) */
+
+enum target_kind { TARGET_TCP, TARGET_HTTP, TARGET_UNIX, TARGET_FILE };
+
+struct target {
+	enum target_kind kind;
+	bool v6;                   /* host was a [bracketed] IPv6 address */
+	char host[254];            /* name or address, without brackets */
+	char port[6];              /* decimal, for getaddrinfo */
+	char path[TARGET_PATH_MAX]; /* HTTP request path, or the socket/file */
+};
+
+/* TARGET of len bytes (not NUL-terminated: USHER_WAIT's list is parsed in
+ * place) into t, by the grammar in target.c. 0, or -1 with one line in err
+ * that does not repeat the TARGET. */
+int target_parse(const char *s, size_t len, struct target *t, char *err,
+		 size_t errlen);
+/* The status code (100-599) of the HTTP/1.x status line buf starts with;
+ * 0 while buf is a proper prefix of one (read more); -1 if it cannot be. */
+int http_status(const char *buf, size_t len);
+
 /* ---- options.c ---------------------------------------------------------- */
 
 struct opts {
@@ -99,6 +132,12 @@ struct opts {
 	const char *pidfile;                /* -P or NULL */
 	int64_t pidfile_timeout_ns;         /* --pidfile-timeout, default 5 s */
 	char **argv;                        /* COMMAND and its arguments */
+	/* --wait / --probe (wait.c): the TARGETs as given, already checked */
+	struct target_ref { const char *s; size_t len; } targets[TARGETS_MAX];
+	size_t ntargets;
+	bool probe;                         /* --probe: check once, no COMMAND */
+	int64_t wait_timeout_ns;            /* --wait-timeout; 0: forever */
+	int64_t probe_timeout_ns;           /* --probe-timeout: one attempt */
 };
 
 enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
@@ -322,6 +361,31 @@ pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
 /* At exit: give the terminal's foreground back to usher's own group. */
 void terminal_back(const struct usher *u);
+
+/* ---- probe.c, wait.c: --wait and --probe ------------------------------- */
+
+/* probe.c: in a forked process, one attempt at t that gives up at deadline
+ * (CLOCK_MONOTONIC ns). 0 when t is up. Writes lines to report_fd as it
+ * goes, each what the attempt is doing ("connecting to ..."); when down,
+ * the last line is the reason, such as "connection refused" or "HTTP 503". */
+int probe_attempt(const struct target *t, int64_t deadline, int report_fd);
+
+/* wait.c: the pure part. Attempt n (0 first) failed at `ended` after
+ * starting at `started`: when the next one starts. Delays grow by 5/4 from
+ * 10 ms to 1 s, less up to a quarter by jitter (0-999, random in use). */
+int64_t backoff_delay(unsigned n, unsigned jitter);
+int64_t next_attempt(int64_t started, int64_t ended, unsigned n, unsigned jitter);
+/* When an attempt starting at `start` is killed: start + probe timeout,
+ * or the overall deadline if earlier (-1: none). */
+int64_t attempt_deadline(int64_t start, int64_t probe_timeout, int64_t deadline);
+/* The overall deadline of a wait started at t0: -1 for a timeout of 0. */
+int64_t wait_deadline(int64_t t0, int64_t timeout);
+/* Does sig end a wait (no COMMAND yet)? TERM, INT, QUIT, the -p signal. */
+bool wait_stops_on(const struct opts *o, int sig);
+/* Wait for every TARGET in parallel (--probe: one attempt each). 0 when
+ * all are up; else the exit code: 125 on timeout, 1 for a probe that
+ * failed, 128+N for stop signal N. Logs as documented in usher(8). */
+int wait_run(struct usher *u);
 
 /* shutdown.c: act on the timeline */
 /* SIGTERM or SIGINT received */

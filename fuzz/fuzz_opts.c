@@ -1,7 +1,7 @@
 /* fuzz_opts: opts_parse over a command line and USHER_* variables built
  * from the input.
  *
- * Input: two bytes of flags choosing which of the 12 USHER_* variables are
+ * Input: two bytes of flags choosing which of the 15 USHER_* variables are
  * set, then NUL-separated strings: one value per chosen variable, in the
  * order of vars[] below, then the arguments after argv[0]. The grammar is
  * NUL-separated because no argument or variable can hold a NUL. */
@@ -12,6 +12,7 @@ static const char *const vars[] = {
 	"USHER_PDEATHSIG",  "USHER_VERBOSE",   "USHER_GRACE",
 	"USHER_STOP_HOOK",  "USHER_HOOK_TIMEOUT", "USHER_USER",
 	"USHER_NO_NEW_PRIVS", "USHER_PIDFILE", "USHER_PIDFILE_TIMEOUT",
+	"USHER_WAIT", "USHER_WAIT_TIMEOUT", "USHER_PROBE_TIMEOUT",
 };
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 #define MAX_ARGS 64
@@ -26,8 +27,26 @@ static bool in_store(const char *p)
 
 static void check_run(char **argv, int argc)
 {
-	CHECK(o.argv && o.argv > argv && o.argv < argv + argc, "COMMAND outside argv");
-	CHECK(o.argv[0] != NULL, "empty COMMAND");
+	if (o.probe) {
+		/* --probe: no COMMAND, at least one TARGET */
+		CHECK(!o.argv, "--probe with a COMMAND");
+		CHECK(o.ntargets >= 1, "--probe without a target");
+	} else {
+		CHECK(o.argv && o.argv > argv && o.argv < argv + argc, "COMMAND outside argv");
+		CHECK(o.argv[0] != NULL, "empty COMMAND");
+	}
+	CHECK(o.ntargets <= TARGETS_MAX, "%zu targets", o.ntargets);
+	for (size_t i = 0; i < o.ntargets; i++) {
+		static struct target t;
+		char why[160];
+		CHECK(o.targets[i].len > 0, "empty target accepted");
+		CHECK(target_parse(o.targets[i].s, o.targets[i].len, &t, why, sizeof(why)) == 0,
+		      "target %zu accepted but does not parse: %s", i, why);
+	}
+	CHECK(o.wait_timeout_ns >= 0 && o.wait_timeout_ns <= (1000000 + 1) * NSEC_PER_SEC,
+	      "wait timeout %lld", (long long)o.wait_timeout_ns);
+	CHECK(o.probe_timeout_ns > 0 && o.probe_timeout_ns <= (1000000 + 1) * NSEC_PER_SEC,
+	      "probe timeout %lld", (long long)o.probe_timeout_ns);
 	CHECK(o.verbosity >= L_ERR && o.verbosity <= L_DEBUG, "verbosity %d", o.verbosity);
 	CHECK(o.grace_ns >= 0 && o.grace_ns <= (1000000 + 1) * NSEC_PER_SEC,
 	      "grace %lld", (long long)o.grace_ns);

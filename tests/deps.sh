@@ -34,6 +34,8 @@ if [ "${1:-build}" = check ]; then
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || want postgresql
 	command -v redis-server >/dev/null 2>&1 || want redis-server
 	command -v apache2ctl >/dev/null 2>&1 || want apache2
+	# tests/wait.t: lo in its network namespace, its DNS responder
+	command -v python3 >/dev/null 2>&1 || want python3
 fi
 [ -n "$need" ] || exit 0
 sudo=""

@@ -38,7 +38,7 @@ done
 bin=$TESTS/../usher
 if [ -x "$bin" ]; then
 	size=$(stat -c %s "$bin")
-	check "./usher is $size bytes, within 48 KiB" [ "$size" -le 49152 ]
+	check "./usher is $size bytes, within 80 KiB (the resolver of --wait and --probe included)" [ "$size" -le 81920 ]
 	like "$(file -b "$bin")" 'statically linked|static-pie linked' "./usher is static"
 else
 	skip "./usher not built"
