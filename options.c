@@ -17,7 +17,8 @@ const char usage_text[] =
 	"  -e, --success-exit CODE   exit 0 when COMMAND exits with CODE      USHER_SUCCESS_EXIT=C[,C]\n"
 	"  -p, --pdeathsig SIGNAL    signal usher gets when its parent dies   USHER_PDEATHSIG\n"
 	"  -t, --grace SECONDS       platform's stop deadline (default 10)    USHER_GRACE\n"
-	"  -H, --stop-hook CMD       run CMD on the first SIGTERM/SIGINT      USHER_STOP_HOOK\n"
+	"      --stop-signal SIG     signals that start the stop (TERM, INT)  USHER_STOP_SIGNAL=S[,S]\n"
+	"  -H, --stop-hook CMD       run CMD on the first stop signal         USHER_STOP_HOOK\n"
 	"      --hook-timeout SECONDS  longest the hook may run (grace/2)     USHER_HOOK_TIMEOUT\n"
 	"  -u, --user USER[:GROUP]   run COMMAND and the hook as USER         USHER_USER\n"
 	"      --no-new-privs        set no_new_privs for COMMAND and hook    USHER_NO_NEW_PRIVS=1\n"
@@ -33,6 +34,7 @@ const char usage_text[] =
 	"See usher(8).\n";
 
 enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
+enum { OPT_STOP_SIGNAL = 320, OPT_STOP_DELAY, OPT_HOOK_STOPS };
 
 static const struct option_spec {
 	const char *name;
@@ -49,6 +51,9 @@ static const struct option_spec {
 	{ "user", 'u', true },
 	{ "no-new-privs", OPT_NO_NEW_PRIVS, false },
 	{ "pidfile", 'P', true },
+	{ "stop-signal", OPT_STOP_SIGNAL, true },
+	{ "stop-delay", OPT_STOP_DELAY, true },
+	{ "hook-stops", OPT_HOOK_STOPS, false },
 	{ "verbose", 'v', false },
 	{ "quiet", 'q', false },
 	{ "help", 'h', false },
@@ -92,6 +97,7 @@ enum {
 	SET_PDEATH = 1 << 3, SET_VERBOSE = 1 << 4, SET_GRACE = 1 << 5,
 	SET_HOOK = 1 << 6, SET_HOOKTO = 1 << 7, SET_USER = 1 << 8,
 	SET_NNP = 1 << 9, SET_PIDFILE = 1 << 10,
+	SET_STOPSIG = 1 << 20, SET_STOPDELAY = 1 << 21, SET_HOOKSTOPS = 1 << 22,
 };
 
 /* Words split at blanks and tabs, for the stop hook's command line. */
@@ -186,14 +192,25 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 	switch (opt) {
 	case 'g':
 	case OPT_NO_NEW_PRIVS:
+	case OPT_HOOK_STOPS:
 		n = val ? parse_bool(val) : 1;
 		if (n < 0)
 			goto bad;
 		if (opt == 'g')
 			o->pgroup = n;
+		else if (opt == OPT_HOOK_STOPS)
+			o->hook_stops = n;
 		else
 			o->no_new_privs = n;
 		return 0;
+	case OPT_STOP_SIGNAL: {
+		char why[96];
+		if (stopset_parse(val, &o->stop_set, why, sizeof(why)) < 0) {
+			fmt(err, errlen, "%s: %s", what, why);
+			return -1;
+		}
+		return 0;
+	}
 	case 'r': {
 		char why[160];
 		if (rewrite_parse(val, o->rewrite, why, sizeof(why)) < 0) {
@@ -227,6 +244,7 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		return 0;
 	case 't':
 	case OPT_HOOK_TIMEOUT:
+	case OPT_STOP_DELAY:
 		d = parse_duration(val);
 		if (d < 0) {
 			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5)",
@@ -235,6 +253,8 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		}
 		if (opt == 't')
 			o->grace_ns = d;
+		else if (opt == OPT_STOP_DELAY)
+			o->stop_delay_ns = d;
 		else
 			o->hook_timeout_ns = d;
 		return 0;
@@ -277,6 +297,9 @@ static const struct {
 	{ "USHER_USER", 'u', SET_USER },
 	{ "USHER_NO_NEW_PRIVS", OPT_NO_NEW_PRIVS, SET_NNP },
 	{ "USHER_PIDFILE", 'P', SET_PIDFILE },
+	{ "USHER_STOP_SIGNAL", OPT_STOP_SIGNAL, SET_STOPSIG },
+	{ "USHER_STOP_DELAY", OPT_STOP_DELAY, SET_STOPDELAY },
+	{ "USHER_HOOK_STOPS", OPT_HOOK_STOPS, SET_HOOKSTOPS },
 };
 
 static int flag_of(int opt)
@@ -294,6 +317,9 @@ static enum parse_result take(struct opts *o, const struct option_spec *opt,
 			      const char *val, const char *what, int *set, char *err,
 			      size_t errlen)
 {
+	/* the first --stop-signal replaces the default set, later ones add */
+	if (opt->id == OPT_STOP_SIGNAL && !(*set & SET_STOPSIG))
+		o->stop_set = 0;
 	*set |= flag_of(opt->id);
 	switch (opt->id) {
 	case 'h':
@@ -330,6 +356,7 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	o->verbosity = L_WARN;
 	o->grace_ns = 10 * NSEC_PER_SEC;
 	o->hook_timeout_ns = -1;
+	o->stop_set = SIG_BIT(SIGTERM) | SIG_BIT(SIGINT);
 
 	while (r == PARSE_RUN && i < argc && argv[i][0] == '-' && argv[i][1]) {
 		const char *arg = argv[i++], *val = NULL;
@@ -384,14 +411,22 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 		 * for booleans, where it reads as false. */
 		if (!val || (set & envs[e].flag))
 			continue;
-		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS)
+		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS &&
+		    envs[e].opt != OPT_HOOK_STOPS)
 			continue;
+		if (envs[e].opt == OPT_STOP_SIGNAL) /* a list that replaces */
+			o->stop_set = 0;
 		if (apply(o, envs[e].opt, val, envs[e].var, err, errlen) < 0)
 			return PARSE_ERROR;
 	}
 
 	if (i >= argc) {
 		fmt(err, errlen, "missing COMMAND (try 'usher --help')");
+		return PARSE_ERROR;
+	}
+	/* without a hook nothing would stop COMMAND but K's SIGKILL */
+	if (o->hook_stops && !o->hook_argv) {
+		fmt(err, errlen, "--hook-stops needs a stop hook (--stop-hook CMD)");
 		return PARSE_ERROR;
 	}
 	o->argv = argv + i;

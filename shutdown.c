@@ -1,8 +1,8 @@
 /* shutdown.c: the deadline-aware stop timeline and the stop hook.
  *
- * t0 = first SIGTERM/SIGINT; D = t0 + grace (the platform's SIGKILL);
- * K = D - min(1 s, grace / 10), when usher kills what is left itself so it
- * finishes, with a log line, before the platform shoots it blind. The pure
+ * t0 = first stop signal (--stop-signal: TERM and INT unless told);
+ * D = t0 + grace (the platform's SIGKILL); K = D - min(1 s, grace / 10),
+ * when usher kills what is left itself so it finishes, with a log line, before the platform shoots it blind. The pure
  * half (timeline_*) decides; the other half (shutdown_*) acts. */
 #include "usher.h"
 
@@ -111,12 +111,11 @@ static void forward_stop(struct usher *u, int sig)
 	int to = sig_forward_as(&u->o, sig);
 
 	u->tl.phase = PH_STOP;
-	if (!u->main_pid)
+	if (!u->main_pid || !to) /* a dropped signal never gets this far */
 		return;
 	LOG(L_INFO, "+%ss forwarding %s to main process %d", since(u, t, sizeof(t)),
-	    sig_name(to ? to : sig, name, sizeof(name)), (int)u->main_pid);
-	if (to)
-		sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
+	    sig_name(to, name, sizeof(name)), (int)u->main_pid);
+	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
 	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, SIGCONT);
 }
 

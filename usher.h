@@ -92,6 +92,9 @@ struct opts {
 	bool no_new_privs;                  /* --no-new-privs */
 	const char *pidfile;                /* -P or NULL */
 	char **argv;                        /* COMMAND and its arguments */
+	uint64_t stop_set;                  /* --stop-signal: SIG_BIT(N) each */
+	bool hook_stops;                    /* --hook-stops: the hook stops COMMAND */
+	int64_t stop_delay_ns;              /* --stop-delay; 0: none */
 };
 
 enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
@@ -137,6 +140,16 @@ bool sig_is_fault(int sig);
 void sig_blockable(sigset_t *set);
 /* What to forward for a received signal: its rewrite, 0 for none. */
 int sig_forward_as(const struct opts *o, int sig);
+/* A set of signals 1..64 as bits: signal N is bit N - 1. */
+#define SIG_BIT(n) (UINT64_C(1) << ((n) - 1))
+/* "TERM[,QUIT...]" added to *set; -1 and err for a bad name or a signal
+ * that cannot stop anything (KILL, STOP, CHLD, the faults). */
+int stopset_parse(const char *s, uint64_t *set, char *err, size_t errlen);
+/* What a received signal does: nothing (--rewrite SIG:0 drops it, even a
+ * stop signal), a plain forward, or the start of the stop sequence (it is
+ * in --stop-signal's set); *as is what it is forwarded as (0 for none). */
+enum route { ROUTE_DROP, ROUTE_FORWARD, ROUTE_STOP };
+enum route sig_route(const struct opts *o, int sig, int *as);
 /* kill(pid) or kill(-pgid); tolerates ESRCH (already gone). */
 int sig_send(pid_t pid, pid_t pgid, bool group, int sig);
 
@@ -275,6 +288,9 @@ void reap_all(struct usher *u);
  * subreaper. Returns how many were found (-1: /proc unreadable), listed
  * as "PID (comm)" into names. */
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
+/* PID 1: does the namespace hold any live process besides usher, child
+ * or not (docker exec)? kill(-1, 0), then /proc to skip zombies. */
+bool namespace_busy(struct usher *u);
 /* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
 bool is_live_child(pid_t pid);
 /* The process's command name from /proc, or "?" */
