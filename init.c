@@ -182,6 +182,15 @@ int main(int argc, char **argv)
 	u.tl.t0 = u.tl.kill_at = -1;
 	u.tl.has_hook = u.o.hook_argv != NULL;
 	u.tl.main_running = true;
+	u.tl.hook_stops = u.o.hook_stops;
+	u.tl.delay = u.o.stop_delay_ns;
+	if (u.o.stop_delay_ns > u.o.grace_ns / 2) {
+		char d[24], g[24];
+		LOG(L_WARN, "--stop-delay %ss is more than half the grace (%ss): it ends at %ss",
+		    fmt_seconds(u.o.stop_delay_ns, d, sizeof(d)),
+		    fmt_seconds(u.o.grace_ns, g, sizeof(g)),
+		    fmt_seconds(u.o.grace_ns / 2, err, sizeof(err)));
+	}
 
 	/* An inherited SIG_IGN or SA_NOCLDWAIT for SIGCHLD makes the kernel
 	 * reap for us and lose every exit status: back to the default. */

@@ -160,6 +160,11 @@ int sig_send(pid_t pid, pid_t pgid, bool group, int sig);
 int exit_code_for(int wstatus, const unsigned char success[256 / 8]);
 /* Exit code for a failed exec: 127 when not found, else 126. */
 int exec_failure_code(int err);
+/* "12 (nginx, main process), 13 (sh), … and 140 more" into out: the
+ * first of ncomms entries that fit whole, then how many of total were left
+ * out. Never cuts an entry. Returns how many it listed. */
+size_t names_list(char *out, size_t len, const pid_t *pids,
+		  const char (*comms)[16], size_t ncomms, size_t total, pid_t main_pid);
 /* Descendants of root among n (pid, ppid) pairs, written to out (at most
  * max); returns how many. Pure: the /proc scan is separate. */
 size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
@@ -170,9 +175,13 @@ size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
 /* Kill point K for a deadline counted from start: start + grace -
  * min(1 s, grace / 10). usher finishes before the platform's SIGKILL. */
 int64_t kill_point(int64_t start, int64_t grace);
-/* When the stop hook is killed: min(t0 + hook_timeout, K). A hook_timeout
- * of -1 means half the grace. */
-int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout);
+/* When the stop hook that starts at start (t0, or the end of the stop
+ * delay) is killed: min(start + hook_timeout, K). A hook_timeout of -1
+ * means half of what is left until D = t0 + grace. */
+int64_t hook_deadline(int64_t t0, int64_t start, int64_t grace, int64_t hook_timeout);
+/* The end of the stop delay: t0 + delay, at most half the grace, so the
+ * hook and the program still have the other half before K. */
+int64_t delay_end(int64_t t0, int64_t grace, int64_t delay);
 /* The stop timeline as data, so every decision about it is a pure function.
  * Times are CLOCK_MONOTONIC nanoseconds; -1 means "not armed". */
 enum phase {
@@ -183,6 +192,7 @@ enum phase {
 	PH_DRAIN,  /* main process gone; leftovers got SIGTERM */
 	PH_KILL,   /* kill point reached; everything got SIGKILL */
 	PH_EXIT,   /* nothing left: exit */
+	PH_DELAY,  /* stop signal came; --stop-delay: still serving */
 };
 
 struct timeline {
@@ -198,6 +208,13 @@ struct timeline {
 	bool main_running;
 	bool others_left;            /* some child remains (ECHILD not seen) */
 	bool follow;                 /* COMMAND exited 0 and -P is set */
+	bool hook_stops;             /* --hook-stops: the hook stops COMMAND */
+	bool hook_failed;            /* it exited != 0 or was killed */
+	int64_t delay;               /* --stop-delay; 0: none */
+	int64_t delay_until;         /* when the stop delay ends */
+	bool ns_left;                /* PID 1: processes usher did not start
+					(docker exec) may remain */
+	int64_t probe_next;          /* next look for them */
 };
 
 enum action {
@@ -211,6 +228,9 @@ enum action {
 	ACT_DRAIN,       /* SIGTERM + SIGCONT to leftovers; phase -> DRAIN */
 	ACT_KILL_ALL,    /* SIGKILL everything left; phase -> KILL */
 	ACT_EXIT,        /* done */
+	ACT_DELAY,       /* keep serving until delay_until; phase -> DELAY */
+	ACT_HANDOVER,    /* the hook stopped COMMAND: phase -> STOP, no signal */
+	ACT_PROBE,       /* look whether the namespace still holds processes */
 };
 
 /* A stop signal arrived at now: arm t0, K and the hook deadline (the
@@ -272,7 +292,7 @@ struct usher {
 	int main_status;       /* wait status of the last main process */
 	bool followed;         /* main_pid came from the pidfile */
 	pid_t hook_pid;        /* 0 when none runs */
-	int stop_sig;          /* first stop signal received (TERM or INT) */
+	int stop_sig;          /* first stop signal received (--stop-signal) */
 	int exit_code;
 	int64_t t_base;        /* t0, or the main exit when no stop came */
 	struct timeline tl;
@@ -304,7 +324,7 @@ pid_t spawn(struct usher *u, char *const argv[], bool hook, char *err,
 	    size_t errlen, int *code);
 
 /* shutdown.c: act on the timeline */
-/* SIGTERM or SIGINT received */
+/* a signal of the stop set received (never a dropped one) */
 void shutdown_on_stop(struct usher *u, int sig);
 /* perform what timeline_next said is due */
 void shutdown_perform(struct usher *u, enum action a);

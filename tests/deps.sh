@@ -20,6 +20,8 @@ if [ "${1:-build}" = check ]; then
 	command -v gosu >/dev/null 2>&1 || want gosu
 	[ -x /usr/sbin/nginx ] || want nginx-light
 	command -v curl >/dev/null 2>&1 || want curl
+	command -v ip >/dev/null 2>&1 || want iproute2
+	command -v nsenter >/dev/null 2>&1 || want util-linux
 fi
 [ -n "$need" ] || exit 0
 sudo=""

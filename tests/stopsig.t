@@ -26,7 +26,8 @@ between "$DRV_MS" 2200 2950 "... having killed the child at K (~2.7 s)"
 is "$(count hook '^start')" 1 "the stop hook runs on QUIT"
 is "$(env_of hook USHER_SIGNAL)" QUIT "... and sees USHER_SIGNAL=QUIT"
 before "$(at hook '^exit')" "$(at main '^sig QUIT')" "QUIT is forwarded as received, after the hook"
-warned "$(field main pid)" "main process" "the warning says the main process was killed"
+like "$(cat "$ERR")" "main process $(field main pid) \\(stoprec\\) did not exit by the kill point: killed" \
+	"the warning says the main process was killed"
 
 scenario "QUIT is not a stop signal by default"
 play_run 10 -a "wait=$READY" -a sig=QUIT -- "$USHER" -t 1 -H "$(rec hook)" \
@@ -72,5 +73,145 @@ drive -n -g 5 -a "wait=$READY" -a stop=INT -- "$USHER" -v -t 5 --rewrite INT:USR
 is "$DRV_CODE" 7 "INT starts the stop and is forwarded as USR1: the child exits 7"
 is "$(env_of hook USHER_SIGNAL)" INT "... the hook ran, USHER_SIGNAL=INT (as received)"
 like "$(cat "$ERR")" 'forwarding USR1' "... -v logs the USR1 forwarded"
+
+# ---- --hook-stops ------------------------------------------------------------------
+
+# script NAME BODY: an executable /bin/sh script in $T_TMP (the hook is
+# split at blanks, so anything with quoting goes into a script)
+script() { printf '#!/bin/sh\n%s\n' "$2" >"$T_TMP/$1"; chmod 755 "$T_TMP/$1"; echo "$T_TMP/$1"; }
+QUIT_HOOK=$(script quit-hook 'kill -USR2 "$USHER_CHILD_PID"')
+
+scenario "--hook-stops: the hook starts a graceful stop, usher forwards nothing"
+play_stop 5 -- "$USHER" -v -t 5 --hook-stops -H "$QUIT_HOOK" \
+	-- "${R[@]}" main --on USR2=delay:800:0 --on TERM=exit:1 --ready "$READY"
+is "$DRV_CODE" 0 "the program finishes its work after the hook's USR2 and exits 0"
+is "$(count main '^sig TERM')" 0 "... TERM was never forwarded"
+between "$DRV_MS" 700 4400 "... usher waited for it (0.8 s), not for K"
+like "$(cat "$ERR")" 'hook-stops' "... -v says the hook stops the program"
+
+scenario "--hook-stops: a program the hook did not stop is killed at K"
+play_stop 3 -- "$USHER" -t 3 --hook-stops -H "$QUIT_HOOK" \
+	-- "${R[@]}" main --on USR2=ignore --on TERM=exit:1 --ready "$READY"
+is "$DRV_CODE" 137 "usher waits until K, then SIGKILLs: exit 137"
+is "$DRV_KILLED" 0 "... before the platform's SIGKILL"
+is "$(count main '^sig TERM')" 0 "... still without forwarding TERM"
+
+scenario "--hook-stops, but the hook fails (exit 1): the stop signal goes after all"
+play_stop 5 -- "$USHER" -t 5 --hook-stops -H "$(script fail-hook 'exit 1')" \
+	-- "${R[@]}" main --on TERM=exit:42 --ready "$READY"
+is "$DRV_CODE" 42 "TERM forwarded once the hook failed: the child exits 42"
+like "$(cat "$ERR")" '^usher: .*stop hook .*fail-hook exited 1' \
+	"a failed hook warns at the default level (exit status and name)"
+
+# ---- a stop hook that fails warns (no -v) --------------------------------------------
+
+scenario "stop hook killed by a signal warns"
+play_stop 5 -- "$USHER" -t 5 -H "$(script die-hook 'kill -KILL $$')" \
+	-- "${R[@]}" main --on TERM=exit:0 --ready "$READY"
+is "$DRV_CODE" 0 "the hook dies of SIGKILL; TERM still reaches the child: exit 0"
+like "$(cat "$ERR")" '^usher: .*stop hook .*die-hook killed by KILL' "... usher warns, naming the signal"
+
+scenario "stop hook that cannot start warns"
+play_stop 5 -- "$USHER" -t 5 -H "$T_TMP/no-such-hook" \
+	-- "${R[@]}" main --on TERM=exit:0 --ready "$READY"
+is "$DRV_CODE" 0 "a missing hook: TERM still reaches the child: exit 0"
+like "$(cat "$ERR")" '^usher: .*no-such-hook' "... usher warns at the default level"
+
+scenario "a hook that exits 0 is silent at the default level"
+play_stop 5 -- "$USHER" -t 5 -H "$(script ok-hook 'exit 0')" \
+	-- "${R[@]}" main --on TERM=exit:0 --ready "$READY"
+is "$(cat "$ERR")" "" "no line on stderr"
+
+# ---- --stop-delay --------------------------------------------------------------------
+
+scenario "--stop-delay 1: keep serving, then the hook and TERM"
+play_stop 5 -- "$USHER" -v -t 5 --stop-delay 1 \
+	-H "$(rec hook) --env USHER_DEADLINE --exit-after 100:0" \
+	-- "${R[@]}" main --on TERM=exit:42 --ready "$READY"
+is "$DRV_CODE" 42 "the child gets TERM and exits 42"
+between "$(rel "$(at hook '^start')")" 950 2000 "the hook starts after the 1 s delay"
+between "$(rel "$(at main '^sig TERM')")" 1000 2500 "... TERM comes after it"
+deadline=$(env_of hook USHER_DEADLINE)
+if awk -v d="$deadline" 'BEGIN { exit !(d ~ /^[0-9]+(\.[0-9]+)?$/ && d >= 3 && d <= 4.05) }'; then
+	ok "the hook's USHER_DEADLINE accounts for the delay (3..4 s of 5)"
+else
+	not_ok "the hook's USHER_DEADLINE accounts for the delay (3..4 s of 5)"; diag "got '$deadline'"
+fi
+like "$(cat "$ERR")" '\+0\.[0-9]{3}s serving on for 1\.000s' "-v logs the delay on the timeline"
+like "$(cat "$ERR")" '\+1\.[0-9]{3}s stop delay over' "... and its end"
+
+scenario "--stop-delay: the main process exits during the delay"
+play_stop 10 -- "$USHER" -t 10 --stop-delay 4 -H "$(rec hook)" \
+	-- "${R[@]}" main --exit-after 1000:3 --ready "$READY"
+is "$DRV_CODE" 3 "usher exits with its status, 3"
+between "$DRV_MS" 0 3000 "... straight away, not after the delay (4 s)"
+is "$(count hook '^start')" 0 "... no hook ran"
+is "$(count main '^sig TERM')" 0 "... no TERM was sent"
+
+scenario "--stop-delay longer than half the grace is cut to it"
+play_stop 4 -- "$USHER" -t 4 --stop-delay 30 \
+	-- "${R[@]}" main --on TERM=exit:0 --ready "$READY"
+is "$DRV_CODE" 0 "exit 0"
+is "$DRV_KILLED" 0 "... before the platform's SIGKILL"
+between "$(rel "$(at main '^sig TERM')")" 1900 3000 "TERM at half the grace (2 s of 4)"
+like "$(cat "$ERR")" '^usher: --stop-delay 30\.000s is more than half' "usher warns at start-up"
+
+scenario "USHER_STOP_DELAY"
+play_stop 5 -- "$(command -v env)" USHER_STOP_DELAY=0.5 "$USHER" -t 5 \
+	-- "${R[@]}" main --on TERM=exit:0 --ready "$READY"
+is "$DRV_CODE" 0 "exit 0"
+between "$(rel "$(at main '^sig TERM')")" 450 2000 "TERM after the 0.5 s of USHER_STOP_DELAY"
+
+# ---- the namespace drain: processes usher did not start -------------------------------
+
+# play_exec ACTION: usher as PID 1, a recorder `execd` entered into its
+# namespace with nsenter (as docker exec does) with that TERM action; then
+# docker stop. The main process exits 0 on TERM.
+play_exec() {
+	local out drv upid
+	"$STOPDRV" -n -l "$LOG" -e "$ERR" -g 5 -a "wait=$S.execd" -a stop=TERM \
+		-- "$USHER" -t 3 -- "$STOPREC" "$LOG" main --on TERM=exit:0 --ready "$READY" >"$S.out" &
+	drv=$!
+	wait_for 10 test -e "$READY"
+	upid=$(awk '$3 == "started" { sub("pid=", "", $5); print $5; exit }' "$LOG")
+	# in a subshell whose stderr is muted: nsenter dies of its child's
+	# SIGKILL in the 'ignore' case, and bash would report it
+	(nsenter -t "$upid" -p -m -- "$STOPREC" "$LOG" execd --on TERM="$1" \
+		--ready "$S.execd" 2>"$S.nsenter"; :) 2>/dev/null &
+	wait "$drv"
+	eval "$(cat "$S.out")"
+	: "${DRV_CODE:=none}"
+	wait
+}
+
+scenario "docker exec'd process that traps TERM and writes a file"
+play_exec "write:300:$S.file"
+is "$DRV_CODE" 0 "usher exits with the main process's 0"
+like "$(field execd ppid)" '^0$' "the entered process is not usher's child (ppid 0 in the namespace)"
+check "... it got its TERM and wrote its file" test -e "$S.file"
+before "$(at execd '^wrote')" "$DRV_END" "... before usher exited"
+before "$(at main '^exit')" "$(at execd '^sig TERM')" "... TERM came once the main process had exited"
+
+scenario "docker exec'd process that ignores TERM"
+play_exec ignore
+is "$DRV_CODE" 0 "usher exits 0 (the main process's status)"
+is "$DRV_KILLED" 0 "... before the platform's SIGKILL"
+between "$DRV_MS" 2200 2950 "... the entered process is killed at K (~2.7 s)"
+warned "$(field execd pid)" stoprec "... with a warning naming it"
+
+# ---- the kill-point warning -------------------------------------------------------------
+
+scenario "kill point with 150 processes left"
+play_stop 3 -- "$USHER" -t 2 -- /bin/sh -c \
+	"trap '' TERM; i=0; while [ \$i -lt 150 ]; do sleep 60 & i=\$((i + 1)); done; touch $READY; exec sleep 60"
+is "$DRV_CODE" 137 "everything ignores TERM: killed at K, exit 137"
+line=$(grep 'kill point of the' "$ERR")
+like "$line" 'SIGKILL to 151 processes: ' "the warning counts them all (151)"
+like "$line" '\), … and [0-9]+ more$' "... lists some, then says how many more"
+one_short_line() { [ "$(printf '%s\n' "$1" | wc -l)" = 1 ] && [ "$(printf '%s' "$1" | wc -c)" -lt 512 ]; }
+check "... in one line shorter than 512 bytes" one_short_line "$line"
+is "$(printf '%s' "$line" | grep -c '(?)')" 0 "... with every name known (read before the SIGKILL)"
+like "$(cat "$ERR")" '^usher: .*main process [0-9]+ \(sleep\) did not exit by the kill point: killed' \
+	"a line of its own says the main process was killed"
 
 done_testing
