@@ -21,6 +21,7 @@ if [ "${1:-build}" = check ]; then
 	[ -x /usr/sbin/nginx ] || want nginx-light
 	command -v curl >/dev/null 2>&1 || want curl
 	command -v ip >/dev/null 2>&1 || want iproute2
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || want postgresql
 	command -v nsenter >/dev/null 2>&1 || want util-linux
 fi
 [ -n "$need" ] || exit 0

@@ -80,4 +80,41 @@ nginx_stop "control: the same hook without --hook-stops" \
 like "$ERRLOG" 'signal 15 \(SIGTERM\)' "without --hook-stops nginx gets TERM after the hook"
 check "... a fast shutdown, which cuts the download" [ "$GOT" -lt "$SIZE" ]
 
+# ---- PostgreSQL: README's `pg_ctl stop -m smart` as the hook --------------------
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ] || ! id postgres >/dev/null 2>&1; then
+	skip "postgresql not installed (tests/deps.sh installs it): README's postgres example not run"
+else
+	scenario "postgres, --hook-stops --stop-hook 'pg_ctl stop -m smart -W'"
+	D=$S.pg
+	mkdir -p "$D" && chown postgres "$D" && chmod 755 "$T_TMP"
+	su postgres -s /bin/sh -c "$PGBIN/initdb -D $D/data -A trust" >"$S.initdb" 2>&1 ||
+		diag "initdb failed: $(tail -3 "$S.initdb")"
+	"$STOPDRV" -n -l "$LOG" -e "$ERR" -g 10 -a "wait=$S.inflight" -a stop=TERM \
+		-- "$USHER" -t 10 --user postgres --hook-stops \
+		-H "$PGBIN/pg_ctl stop -D $D/data -m smart -W" \
+		-- "$PGBIN/postgres" -D "$D/data" -k "$D" -c listen_addresses= >"$S.out" &
+	drv=$!
+	wait_for 20 "$PGBIN/pg_isready" -q -h "$D" || diag "postgres did not come up"
+	# pg_q SQL: run SQL through psql as postgres, rows on stdout
+	pg_q() { su postgres -s /bin/sh -c "$PGBIN/psql -h $D -d postgres -Atc \"$1\""; }
+	in_flight() { [ "$(pg_q "select count(*) from pg_stat_activity where query like 'select pg_sleep%'")" = 1 ]; }
+	# a client session with a query in flight: smart mode waits for it
+	pg_q "select pg_sleep(1.5), 42" >"$S.psql" 2>&1 &
+	psql_pid=$!
+	wait_for 5 in_flight || diag "the query did not show up in pg_stat_activity"
+	touch "$S.inflight"
+	wait "$drv"
+	eval "$(cat "$S.out")"
+	: "${DRV_CODE:=none}"
+	wait "$psql_pid"
+	is "$?" 0 "the query in flight at docker stop completes"
+	like "$(cat "$S.psql")" '\|42$' "... with its result"
+	is "$DRV_CODE" 0 "usher exits 0 (postgres's status)"
+	is "$DRV_KILLED" 0 "... before the platform's SIGKILL"
+	no_kill_warning "usher SIGKILLed nothing"
+	like "$(cat "$ERR")" 'smart shutdown request' "postgres had a smart shutdown (pg_ctl's)"
+fi
+
 done_testing

@@ -79,6 +79,7 @@ like "$(cat "$ERR")" 'forwarding USR1' "... -v logs the USR1 forwarded"
 # script NAME BODY: an executable /bin/sh script in $T_TMP (the hook is
 # split at blanks, so anything with quoting goes into a script)
 script() { printf '#!/bin/sh\n%s\n' "$2" >"$T_TMP/$1"; chmod 755 "$T_TMP/$1"; echo "$T_TMP/$1"; }
+# shellcheck disable=SC2016 # expanded by the hook's own shell
 QUIT_HOOK=$(script quit-hook 'kill -USR2 "$USHER_CHILD_PID"')
 
 scenario "--hook-stops: the hook starts a graceful stop, usher forwards nothing"
