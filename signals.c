@@ -171,7 +171,7 @@ int sig_forward_as(const struct opts *o, int sig)
 /* "TERM,QUIT": each must be a signal usher receives and can act on. */
 int stopset_parse(const char *s, uint64_t *set, char *err, size_t errlen)
 {
-	char item[32];
+	char item[64]; /* as rewrite_parse: longer is no signal worth reading */
 
 	do {
 		size_t len = strcspn(s, ",");
