@@ -328,6 +328,37 @@ static void test_reap_all_records(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* The hook's status decides --hook-stops: a failure sends the signal after all. */
+static void test_reap_all_hook_failed(void **state)
+{
+	static const struct { int how; bool failed; } cases[] = {
+		{ 0, false }, { 1, true }, { 127, true }, { -SIGKILL, true }, { -SIGTERM, true },
+	};
+	char *hook[] = { "hook", NULL };
+
+	(void)state;
+	u.o.hook_argv = hook;
+	u.tl.phase = PH_HOOK;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pid_t h;
+		if (cases[i].how >= 0) {
+			h = child_exiting(cases[i].how);
+		} else {
+			h = child_sleeping();
+			kill(h, -cases[i].how);
+		}
+		wait_zombie(h);
+		u.hook_pid = h;
+		u.tl.hook_running = true;
+		u.tl.hook_failed = !cases[i].failed;
+		reap_all(&u);
+		assert_int_equal(u.hook_pid, 0);
+		assert_false(u.tl.hook_running);
+		if (u.tl.hook_failed != cases[i].failed)
+			fail_msg("case %zu: hook_failed %d", i, u.tl.hook_failed);
+	}
+}
+
 static void test_reap_all_others_left(void **state)
 {
 	(void)state;
@@ -570,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_pick_respects_max),
 		cmocka_unit_test(test_pick_random_forest),
 		T(test_reap_all_records),
+		T(test_reap_all_hook_failed),
 		T(test_reap_all_others_left),
 		T(test_reap_all_killed_main),
 		T(test_reap_all_follow),
