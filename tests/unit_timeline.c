@@ -628,6 +628,33 @@ static void test_play_hook_stops(void **state)
 	assert_next(t, T0 + 2 * S, ACT_EXIT, -1);
 }
 
+/* README's nginx: --stop-delay 5 --hook-stops -H "nginx -s quit", grace 30. */
+static void test_play_delay_then_hook_stops(void **state)
+{
+	int64_t w;
+
+	(void)state;
+	struct timeline t = fresh(30 * S, -1, true);
+	t.hook_stops = true;
+	t.delay = 5 * S;
+	enum action a = timeline_stop(&t, T0);
+	assert_int_equal(a, ACT_DELAY);
+	perform(&t, a, T0);
+	assert_int_equal(t.kill_at, T0 + 29 * S);
+	assert_int_equal(t.hook_until, T0 + 5 * S + 12500 * MS); /* half of 25 s */
+	assert_next(t, T0 + 1 * S, ACT_NONE, T0 + 5 * S);
+	a = timeline_next(&t, T0 + 5 * S, &w);
+	assert_int_equal(a, ACT_RUN_HOOK);
+	perform(&t, a, T0 + 5 * S);
+	t.hook_running = false; /* exited 0 at once */
+	a = timeline_next(&t, T0 + 5 * S + 20 * MS, &w);
+	assert_int_equal(a, ACT_HANDOVER);
+	perform(&t, a, T0 + 5 * S + 20 * MS);
+	assert_next(t, T0 + 6 * S, ACT_NONE, T0 + 29 * S);
+	t.main_running = false; /* nginx finished its requests */
+	assert_next(t, T0 + 8 * S, ACT_DRAIN, -1);
+}
+
 static void test_drain_namespace(void **state)
 {
 	(void)state;
@@ -786,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_stop_delay_cut_short),
 		cmocka_unit_test(test_hook_stops),
 		cmocka_unit_test(test_play_hook_stops),
+		cmocka_unit_test(test_play_delay_then_hook_stops),
 		cmocka_unit_test(test_drain_namespace),
 		cmocka_unit_test(test_split_blanks),
 		cmocka_unit_test(test_split_blanks_limits),
