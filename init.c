@@ -56,15 +56,10 @@ static void drop_cold(void)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-static void forward(struct usher *u, int sig)
+static void forward(struct usher *u, int sig, int to)
 {
 	char a[16], b[16];
-	int to = sig_forward_as(&u->o, sig);
 
-	if (!to) {
-		LOG(L_DEBUG, "dropped %s", sig_name(sig, a, sizeof(a)));
-		return;
-	}
 	if (!u->main_pid) {
 		/* reaped (its PID may belong to someone else soon), or the
 		 * daemon of --pidfile is not known yet */
@@ -80,16 +75,26 @@ static void forward(struct usher *u, int sig)
 
 static void on_signal(struct usher *u, const siginfo_t *si)
 {
-	int sig = si->si_signo;
+	int sig = si->si_signo, to;
+	char name[16];
 
-	if (sig == SIGCHLD)
+	if (sig == SIGCHLD) {
 		reap_all(u);
-	else if (sig == SIGPIPE && si->si_code == SI_USER && si->si_pid == u->self)
-		; /* our own write to a closed pipe; the kernel's, not a request */
-	else if (sig == SIGTERM || sig == SIGINT)
+		return;
+	}
+	if (sig == SIGPIPE && si->si_code == SI_USER && si->si_pid == u->self)
+		return; /* our own write to a closed pipe; the kernel's, not a request */
+	switch (sig_route(&u->o, sig, &to)) {
+	case ROUTE_DROP:
+		LOG(L_DEBUG, "dropped %s", sig_name(sig, name, sizeof(name)));
+		break;
+	case ROUTE_STOP:
 		shutdown_on_stop(u, sig);
-	else
-		forward(u, sig);
+		break;
+	case ROUTE_FORWARD:
+		forward(u, sig, to);
+		break;
+	}
 }
 
 /* The loop: block in one sigtimedwait, with a timeout only while a
@@ -210,6 +215,15 @@ int main(int argc, char **argv)
 	u.tl.t0 = u.tl.kill_at = -1;
 	u.tl.has_hook = u.o.hook_argv != NULL;
 	u.tl.main_running = true;
+	u.tl.hook_stops = u.o.hook_stops;
+	u.tl.delay = u.o.stop_delay_ns;
+	if (u.o.stop_delay_ns > u.o.grace_ns / 2) {
+		char d[24], g[24];
+		LOG(L_WARN, "--stop-delay %ss is more than half the grace (%ss): it ends at %ss",
+		    fmt_seconds(u.o.stop_delay_ns, d, sizeof(d)),
+		    fmt_seconds(u.o.grace_ns, g, sizeof(g)),
+		    fmt_seconds(u.o.grace_ns / 2, err, sizeof(err)));
+	}
 
 	/* An inherited SIG_IGN or SA_NOCLDWAIT for SIGCHLD makes the kernel
 	 * reap for us and lose every exit status: back to the default. */

@@ -19,8 +19,11 @@ __attribute__((section(".rodata.usher_cold"))) const char usage_text[] =
 	"  -e, --success-exit CODE   exit 0 when COMMAND exits with CODE      USHER_SUCCESS_EXIT=C[,C]\n"
 	"  -p, --pdeathsig SIGNAL    signal usher gets when its parent dies   USHER_PDEATHSIG\n"
 	"  -t, --grace SECONDS       platform's stop deadline (default 10)    USHER_GRACE\n"
-	"  -H, --stop-hook CMD       run CMD on the first SIGTERM/SIGINT      USHER_STOP_HOOK\n"
+	"      --stop-signal SIG     signals that start the stop (TERM, INT)  USHER_STOP_SIGNAL=S[,S]\n"
+	"      --stop-delay SECONDS  keep serving this long after a stop      USHER_STOP_DELAY\n"
+	"  -H, --stop-hook CMD       run CMD on the first stop signal         USHER_STOP_HOOK\n"
 	"      --hook-timeout SECONDS  longest the hook may run (grace/2)     USHER_HOOK_TIMEOUT\n"
+	"      --hook-stops          the hook stops COMMAND: forward nothing  USHER_HOOK_STOPS=1\n"
 	"  -u, --user USER[:GROUP]   run COMMAND and the hook as USER         USHER_USER\n"
 	"      --no-new-privs        set no_new_privs for COMMAND and hook    USHER_NO_NEW_PRIVS=1\n"
 	"  -P, --pidfile FILE        follow the daemon whose PID is in FILE   USHER_PIDFILE\n"
@@ -58,6 +61,7 @@ enum { OPT_HOOK_TIMEOUT = 256, OPT_NO_NEW_PRIVS };
 enum { OPT_PIDFILE_TIMEOUT = 300 }; /* apart, so other options can join the first */
 /* --wait and --probe (wait.c); OPT_WAIT_LIST is USHER_WAIT's list */
 enum { OPT_WAIT_TIMEOUT = 320, OPT_PROBE, OPT_PROBE_TIMEOUT, OPT_WAIT_LIST };
+enum { OPT_STOP_SIGNAL = 340, OPT_STOP_DELAY, OPT_HOOK_STOPS };
 
 static const struct option_spec {
 	const char *name;
@@ -79,6 +83,9 @@ static const struct option_spec {
 	{ "wait-timeout", OPT_WAIT_TIMEOUT, true },
 	{ "probe", OPT_PROBE, true },
 	{ "probe-timeout", OPT_PROBE_TIMEOUT, true },
+	{ "stop-signal", OPT_STOP_SIGNAL, true },
+	{ "stop-delay", OPT_STOP_DELAY, true },
+	{ "hook-stops", OPT_HOOK_STOPS, false },
 	{ "verbose", 'v', false },
 	{ "quiet", 'q', false },
 	{ "help", 'h', false },
@@ -124,7 +131,8 @@ enum {
 	SET_NNP = 1 << 9, SET_PIDFILE = 1 << 10,
 };
 enum { SET_PIDFILE_TO = 1 << 20 };
-enum { SET_WAIT = 1 << 20, SET_WAITTO = 1 << 21, SET_PROBETO = 1 << 22 };
+enum { SET_WAIT = 1 << 21, SET_WAITTO = 1 << 22, SET_PROBETO = 1 << 23 };
+enum { SET_STOPSIG = 1 << 24, SET_STOPDELAY = 1 << 25, SET_HOOKSTOPS = 1 << 26 };
 
 /* One TARGET of len bytes, checked now so that a typo starts nothing. */
 static int add_target(struct opts *o, const char *s, size_t len, const char *what,
@@ -256,14 +264,25 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 	switch (opt) {
 	case 'g':
 	case OPT_NO_NEW_PRIVS:
+	case OPT_HOOK_STOPS:
 		n = val ? parse_bool(val) : 1;
 		if (n < 0)
 			goto bad;
 		if (opt == 'g')
 			o->pgroup = n;
+		else if (opt == OPT_HOOK_STOPS)
+			o->hook_stops = n;
 		else
 			o->no_new_privs = n;
 		return 0;
+	case OPT_STOP_SIGNAL: {
+		char why[96];
+		if (stopset_parse(val, &o->stop_set, why, sizeof(why)) < 0) {
+			fmt(err, errlen, "%s: %s", what, why);
+			return -1;
+		}
+		return 0;
+	}
 	case 'r': {
 		char why[160];
 		if (rewrite_parse(val, o->rewrite, why, sizeof(why)) < 0) {
@@ -298,6 +317,7 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 	case 't':
 	case OPT_HOOK_TIMEOUT:
 	case OPT_PIDFILE_TIMEOUT:
+	case OPT_STOP_DELAY:
 		d = parse_duration(val);
 		if (d < 0) {
 			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5)",
@@ -308,6 +328,8 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 			o->grace_ns = d;
 		else if (opt == OPT_PIDFILE_TIMEOUT)
 			o->pidfile_timeout_ns = d;
+		else if (opt == OPT_STOP_DELAY)
+			o->stop_delay_ns = d;
 		else
 			o->hook_timeout_ns = d;
 		return 0;
@@ -373,6 +395,9 @@ static const struct {
 	{ "USHER_WAIT", OPT_WAIT_LIST, SET_WAIT },
 	{ "USHER_WAIT_TIMEOUT", OPT_WAIT_TIMEOUT, SET_WAITTO },
 	{ "USHER_PROBE_TIMEOUT", OPT_PROBE_TIMEOUT, SET_PROBETO },
+	{ "USHER_STOP_SIGNAL", OPT_STOP_SIGNAL, SET_STOPSIG },
+	{ "USHER_STOP_DELAY", OPT_STOP_DELAY, SET_STOPDELAY },
+	{ "USHER_HOOK_STOPS", OPT_HOOK_STOPS, SET_HOOKSTOPS },
 };
 
 static int flag_of(int opt)
@@ -392,6 +417,9 @@ static enum parse_result take(struct opts *o, const struct option_spec *opt,
 			      const char *val, const char *what, int *set, char *err,
 			      size_t errlen)
 {
+	/* the first --stop-signal replaces the default set, later ones add */
+	if (opt->id == OPT_STOP_SIGNAL && !(*set & SET_STOPSIG))
+		o->stop_set = 0;
 	*set |= flag_of(opt->id);
 	switch (opt->id) {
 	case 'h':
@@ -431,6 +459,7 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	o->pidfile_timeout_ns = 5 * NSEC_PER_SEC;
 	o->wait_timeout_ns = 60 * NSEC_PER_SEC;
 	o->probe_timeout_ns = 5 * NSEC_PER_SEC;
+	o->stop_set = SIG_BIT(SIGTERM) | SIG_BIT(SIGINT);
 
 	while (r == PARSE_RUN && i < argc && argv[i][0] == '-' && argv[i][1]) {
 		const char *arg = argv[i++], *val = NULL;
@@ -488,8 +517,11 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 		/* a HEALTHCHECK's --probe inherits the image's USHER_WAIT */
 		if (o->probe && envs[e].opt == OPT_WAIT_LIST)
 			continue;
-		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS)
+		if (!*val && envs[e].opt != 'g' && envs[e].opt != OPT_NO_NEW_PRIVS &&
+		    envs[e].opt != OPT_HOOK_STOPS)
 			continue;
+		if (envs[e].opt == OPT_STOP_SIGNAL) /* a list that replaces */
+			o->stop_set = 0;
 		if (apply(o, envs[e].opt, val, envs[e].var, err, errlen) < 0)
 			return PARSE_ERROR;
 	}
@@ -507,6 +539,11 @@ enum parse_result opts_parse(struct opts *o, int argc, char **argv, char *err,
 	}
 	if (i >= argc) {
 		fmt(err, errlen, "missing COMMAND (try 'usher --help')");
+		return PARSE_ERROR;
+	}
+	/* without a hook nothing would stop COMMAND but K's SIGKILL */
+	if (o->hook_stops && !o->hook_argv) {
+		fmt(err, errlen, "--hook-stops needs a stop hook (--stop-hook CMD)");
 		return PARSE_ERROR;
 	}
 	o->argv = argv + i;

@@ -20,6 +20,7 @@
 #endif
 
 #define MAX_LEFTOVERS 4096
+#define NAMES_READ 64 /* more never fit in one log line */
 #define PROC_SUPER_MAGIC 0x9fa0 /* linux/magic.h, which musl-gcc cannot see */
 
 /* Room for one /proc scan. Mapped only while draining: as static storage
@@ -28,6 +29,7 @@ struct scan {
 	char dents[8192] __attribute__((aligned(8)));
 	pid_t pairs[MAX_LEFTOVERS][2];
 	pid_t found[MAX_LEFTOVERS];
+	char comms[NAMES_READ][16]; /* of the first found, for the log */
 };
 
 int exit_code_for(int wstatus, const unsigned char success[256 / 8])
@@ -115,10 +117,17 @@ void reap_all(struct usher *u)
 			LOG(L_INFO, "main process %d %s", (int)pid,
 			    status_text(st, how, sizeof(how)));
 		} else if (pid == u->hook_pid) {
+			bool failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 			u->hook_pid = 0;
 			u->tl.hook_running = false;
-			LOG(L_INFO, "+%ss stop hook %s", since(u, t, sizeof(t)),
-			    status_text(st, how, sizeof(how)));
+			u->tl.hook_failed = failed;
+			/* a failure is news at the default level, unless usher
+			 * killed it (no longer PH_HOOK) and said so already */
+			LOG(failed && u->tl.phase == PH_HOOK ? L_WARN : L_INFO,
+			    "+%ss stop hook %s %s%s", since(u, t, sizeof(t)),
+			    u->o.hook_argv ? u->o.hook_argv[0] : "", status_text(st, how, sizeof(how)),
+			    failed && u->o.hook_stops && u->tl.phase == PH_HOOK
+				    ? ": forwarding the stop signal after all" : "");
 		} else {
 			LOG(L_DEBUG, "reaped %d", (int)pid);
 		}
@@ -245,12 +254,53 @@ static void signal_descendant(pid_t pid, const pid_t *known, size_t n, pid_t sel
 		close(fd);
 }
 
+size_t names_list(char *out, size_t len, const pid_t *pids,
+		  const char (*comms)[16], size_t ncomms, size_t total, pid_t main_pid)
+{
+	/* room kept for the longest tail, ", … and 4294967295 more" */
+	const size_t tail = 32;
+	size_t used = 0, listed = 0;
+
+	if (!len)
+		return 0;
+	out[0] = '\0';
+	for (; listed < ncomms && listed < total; listed++) {
+		char e[64];
+		size_t n = fmt(e, sizeof(e), "%s%d (%s%s)", listed ? ", " : "",
+			       (int)pids[listed], comms[listed],
+			       pids[listed] == main_pid ? ", main process" : "");
+		bool last = listed + 1 == total;
+		if (used + n + (last ? 0 : tail) >= len)
+			break;
+		memcpy(out + used, e, n + 1);
+		used += n;
+	}
+	if (listed < total)
+		used += fmt(out + used, len - used, "%s\xe2\x80\xa6 and %zu more",
+			    listed ? ", " : "", total - listed);
+	return listed;
+}
+
+bool namespace_busy(struct usher *u)
+{
+	/* ESRCH: nobody but usher; otherwise maybe only zombies that some
+	 * parent outside (the engine's shim) has yet to reap: ask /proc */
+	if (kill(-1, 0) < 0 && errno == ESRCH)
+		return false;
+	struct scan *sc = mmap(NULL, sizeof(*sc), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int n = sc == MAP_FAILED ? -1 : proc_scan(sc, u->self);
+	if (sc != MAP_FAILED)
+		munmap(sc, sizeof(*sc));
+	return n != 0; /* -1: no /proc to tell; kill(-1, 0) found someone */
+}
+
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 {
 	struct scan *sc = mmap(NULL, sizeof(*sc), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int n = sc == MAP_FAILED ? -1 : proc_scan(sc, u->self);
-	size_t count = 0, used = 0;
+	size_t count = 0;
 	pid_t *found = n >= 0 ? sc->found : NULL;
 
 	if (names && len)
@@ -264,6 +314,10 @@ int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 						 u->self, found, MAX_LEFTOVERS);
 		}
 	}
+	/* names before the signal: after a SIGKILL they are gone */
+	size_t ncomm = count < NAMES_READ ? count : NAMES_READ;
+	for (size_t i = 0; names && i < ncomm; i++)
+		proc_comm(found[i], sc->comms[i], sizeof(sc->comms[i]));
 	/* As PID 1 everything in the namespace is ours: one kill(-1) reaches
 	 * all, including what was forked after the scan. */
 	/* SIGCONT after anything but SIGKILL: a stopped process must wake
@@ -280,12 +334,9 @@ int leftovers_signal(struct usher *u, int sig, char *names, size_t len)
 				signal_descendant(found[i], found, count, u->self, s);
 		}
 	}
-	for (size_t i = 0; names && i < count && used + 40 < len; i++) {
-		char comm[17];
-		used += fmt(names + used, len - used, "%s%d (%s%s)", i ? ", " : "",
-			    (int)found[i], proc_comm(found[i], comm, sizeof(comm)),
-			    found[i] == u->main_pid ? ", main process" : "");
-	}
+	if (names && len && count)
+		names_list(names, len, found, (const char(*)[16])sc->comms, ncomm, count,
+			   u->main_pid);
 	if (sc != MAP_FAILED)
 		munmap(sc, sizeof(*sc));
 	return n < 0 ? -1 : (int)count;

@@ -1,8 +1,8 @@
 /* shutdown.c: the deadline-aware stop timeline and the stop hook.
  *
- * t0 = first SIGTERM/SIGINT; D = t0 + grace (the platform's SIGKILL);
- * K = D - min(1 s, grace / 10), when usher kills what is left itself so it
- * finishes, with a log line, before the platform shoots it blind. The pure
+ * t0 = first stop signal (--stop-signal: TERM and INT unless told);
+ * D = t0 + grace (the platform's SIGKILL); K = D - min(1 s, grace / 10),
+ * when usher kills what is left itself so it finishes, with a log line, before the platform shoots it blind. The pure
  * half (timeline_*) decides; the other half (shutdown_*) acts. */
 #include "usher.h"
 
@@ -20,11 +20,22 @@ int64_t kill_point(int64_t start, int64_t grace)
 	return start + grace - margin;
 }
 
-int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout)
+int64_t hook_deadline(int64_t t0, int64_t start, int64_t grace, int64_t hook_timeout)
 {
 	int64_t k = kill_point(t0, grace);
-	int64_t h = t0 + (hook_timeout < 0 ? grace / 2 : hook_timeout);
+	int64_t h = start + (hook_timeout < 0 ? (t0 + grace - start) / 2 : hook_timeout);
 	return h < k ? h : k;
+}
+
+int64_t delay_end(int64_t t0, int64_t grace, int64_t delay)
+{
+	return t0 + (delay < grace / 2 ? delay : grace / 2);
+}
+
+/* After the delay (or at once): the hook first, if one is left to run. */
+static enum action stop_now(const struct timeline *t)
+{
+	return t->has_hook && t->main_running ? ACT_RUN_HOOK : ACT_FORWARD;
 }
 
 enum action timeline_stop(struct timeline *t, int64_t now)
@@ -34,12 +45,23 @@ enum action timeline_stop(struct timeline *t, int64_t now)
 		t->t0 = now;
 		if (t->kill_at < 0 || k < t->kill_at)
 			t->kill_at = k;
-		t->hook_until = hook_deadline(now, t->grace, t->hook_timeout);
-		if (t->phase == PH_RUN)
-			return t->has_hook && t->main_running ? ACT_RUN_HOOK
-							      : ACT_FORWARD;
+		t->hook_until = hook_deadline(now, now, t->grace, t->hook_timeout);
+		if (t->phase != PH_RUN)
+			return ACT_NONE;
+		if (t->delay > 0 && t->main_running) {
+			t->delay_until = delay_end(now, t->grace, t->delay);
+			t->hook_until = hook_deadline(now, t->delay_until, t->grace,
+						      t->hook_timeout);
+			return ACT_DELAY;
+		}
+		return stop_now(t);
 	}
-	/* a second stop signal ends the hook's wait at once */
+	/* a second stop signal ends the delay, or the hook's wait, at once */
+	if (t->phase == PH_DELAY) {
+		t->delay_until = now;
+		t->hook_until = hook_deadline(t->t0, now, t->grace, t->hook_timeout);
+		return stop_now(t);
+	}
 	return t->phase == PH_HOOK ? ACT_KILL_HOOK : ACT_NONE;
 }
 
@@ -61,9 +83,21 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 		if (t->phase == PH_RUN)
 			return ACT_NONE; /* idle: no timeout at all */
 		break;
+	case PH_DELAY:
+		if (!t->main_running) /* nothing left to serve for */
+			return t->follow ? ACT_FOLLOW : ACT_DRAIN;
+		if (now >= t->delay_until)
+			return stop_now(t);
+		if (now >= t->kill_at) /* a K armed earlier (a followed daemon) */
+			return ACT_KILL_ALL;
+		*wake = earliest(t->kill_at, t->delay_until);
+		return ACT_NONE;
 	case PH_HOOK:
+		/* --hook-stops: a hook that did its job leaves the stop to it;
+		 * one that failed did not, so the signal goes as usual */
 		if (!t->hook_running)
-			return ACT_FORWARD;
+			return t->hook_stops && !t->hook_failed ? ACT_HANDOVER
+								: ACT_FORWARD;
 		if (now >= t->hook_until)
 			return ACT_KILL_HOOK;
 		*wake = t->hook_until;
@@ -79,9 +113,17 @@ enum action timeline_next(const struct timeline *t, int64_t now, int64_t *wake)
 		*wake = earliest(t->kill_at, earliest(t->follow_next, t->follow_until));
 		return ACT_NONE;
 	case PH_DRAIN:
-		if (!t->others_left)
+		if (t->others_left) /* children: SIGCHLD tells when they go */
+			break;
+		if (!t->ns_left)
 			return ACT_EXIT;
-		break;
+		/* processes that are not children send no SIGCHLD: look */
+		if (now >= t->kill_at)
+			return ACT_KILL_ALL;
+		if (now >= t->probe_next)
+			return ACT_PROBE;
+		*wake = earliest(t->kill_at, t->probe_next);
+		return ACT_NONE;
 	case PH_KILL: {
 		/* SIGKILLed processes die at once; one that cannot (stuck in
 		 * the kernel, or out of reach without /proc) is not waited
@@ -112,12 +154,11 @@ static void forward_stop(struct usher *u, int sig)
 	int to = sig_forward_as(&u->o, sig);
 
 	u->tl.phase = PH_STOP;
-	if (!u->main_pid)
+	if (!u->main_pid || !to) /* a dropped signal never gets this far */
 		return;
 	LOG(L_INFO, "+%ss forwarding %s to main process %d", since(u, t, sizeof(t)),
-	    sig_name(to ? to : sig, name, sizeof(name)), (int)u->main_pid);
-	if (to)
-		sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
+	    sig_name(to, name, sizeof(name)), (int)u->main_pid);
+	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, to);
 	sig_send(u->main_pid, u->main_pgid, u->o.pgroup, SIGCONT);
 }
 
@@ -175,9 +216,12 @@ static void adopt(struct usher *u, pid_t pid)
 		u->tl.phase = PH_RUN;
 }
 
+/* As PID 1 the drain covers the namespace, not only usher's children: a
+ * `docker exec`'d process is nobody's child here, yet usher's exit would
+ * SIGKILL it without its SIGTERM. */
 static void drain(struct usher *u, int64_t now)
 {
-	char t[24], names[512];
+	char t[24], names[400];
 
 	if (u->exit_code < 0)
 		u->exit_code = exit_code_for(u->main_status, u->o.success);
@@ -186,27 +230,44 @@ static void drain(struct usher *u, int64_t now)
 		u->tl.kill_at = kill_point(now, u->tl.grace);
 	}
 	u->tl.phase = PH_DRAIN;
-	if (!u->tl.others_left)
+	/* one kill(-1, 0) keeps `usher -- true` as fast as before */
+	if (!u->tl.others_left && !(u->pid1 && namespace_busy(u)))
 		return;
 	int n = leftovers_signal(u, SIGTERM, names, sizeof(names));
+	u->tl.ns_left = u->pid1;
+	u->tl.probe_next = now;
 	if (n != 0)
 		LOG(L_INFO, "+%ss main process gone; %d left, sent SIGTERM: %s",
 		    since(u, t, sizeof(t)), n, names);
 }
 
+/* Names and count are read before the SIGKILL; the main process gets a
+ * line of its own, since its status becomes 137 because of it. */
 static void kill_all(struct usher *u)
 {
-	char t[24], g[24], names[512];
+	char t[24], g[24], names[400], comm[17];
+	pid_t main = u->main_pid;
 
 	u->tl.phase = PH_KILL;
-	int n = leftovers_signal(u, SIGKILL, names, sizeof(names));
+	since(u, t, sizeof(t));
 	fmt_seconds(u->tl.grace, g, sizeof(g));
+	if (main)
+		proc_comm(main, comm, sizeof(comm));
+	int n = leftovers_signal(u, SIGKILL, names, sizeof(names));
 	if (n > 0)
-		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL %s",
-		    since(u, t, sizeof(t)), g, names);
-	else if (u->main_pid && u->pid1) /* kill(-1) got it; the scan did not */
-		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL main process %d",
-		    since(u, t, sizeof(t)), g, (int)u->main_pid);
+		LOG(L_WARN, "+%ss kill point of the %ss grace reached: SIGKILL to %d process%s: %s",
+		    t, g, n, n == 1 ? "" : "es", names);
+	if (main && (n > 0 || u->pid1)) /* as PID 1 kill(-1) got it even unseen */
+		LOG(L_WARN, "+%ss main process %d (%s) did not exit by the kill point: killed",
+		    t, (int)main, comm);
+}
+
+/* Next look for processes that are not children: often at first (most
+ * exit at once on SIGTERM), then every 250 ms at most. */
+static int64_t probe_step(const struct usher *u, int64_t now)
+{
+	int64_t step = (now - u->t_base) / 8;
+	return step < 10000000 ? 10000000 : step > 250000000 ? 250000000 : step;
 }
 
 /* The pidfile wait ends without a daemon to follow: one last look (a
@@ -262,7 +323,31 @@ void shutdown_perform(struct usher *u, enum action a)
 	int64_t now = mono_now();
 	pid_t pid;
 
+	if (u->tl.phase == PH_DELAY && (a == ACT_RUN_HOOK || a == ACT_FORWARD)) {
+		char t[24];
+		LOG(L_INFO, "+%ss stop delay over", since(u, t, sizeof(t)));
+	}
 	switch (a) {
+	case ACT_DELAY: {
+		char t[24], d[24];
+		u->tl.phase = PH_DELAY;
+		LOG(L_INFO, "+%ss serving on for %ss before stopping (--stop-delay)",
+		    since(u, t, sizeof(t)),
+		    fmt_seconds(u->tl.delay_until - u->tl.t0, d, sizeof(d)));
+		break;
+	}
+	case ACT_HANDOVER: {
+		char t[24], k[24];
+		u->tl.phase = PH_STOP;
+		LOG(L_INFO, "+%ss the stop hook stops main process %d (--hook-stops): "
+		    "nothing forwarded, waiting until +%ss", since(u, t, sizeof(t)),
+		    (int)u->main_pid, fmt_seconds(u->tl.kill_at - u->t_base, k, sizeof(k)));
+		break;
+	}
+	case ACT_PROBE:
+		u->tl.ns_left = namespace_busy(u);
+		u->tl.probe_next = now + probe_step(u, now);
+		break;
 	case ACT_RUN_HOOK:
 		run_hook(u);
 		break;

@@ -188,6 +188,46 @@ int sig_forward_as(const struct opts *o, int sig)
 	return o->rewrite[sig];
 }
 
+/* "TERM,QUIT": each must be a signal usher receives and can act on. */
+int stopset_parse(const char *s, uint64_t *set, char *err, size_t errlen)
+{
+	char item[64]; /* as rewrite_parse: longer is no signal worth reading */
+
+	do {
+		size_t len = strcspn(s, ",");
+		if (len == 0 || len >= sizeof(item)) {
+			fmt(err, errlen, "invalid signal list '%s' (want SIG[,SIG])", s);
+			return -1;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		int sig = sig_parse(item);
+		if (sig < 0) {
+			fmt(err, errlen, "invalid signal '%s'", item);
+			return -1;
+		}
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig_is_fault(sig)) {
+			fmt(err, errlen, "signal '%s' cannot be a stop signal: usher %s", item,
+			    sig == SIGCHLD ? "reaps on it" : "never receives it");
+			return -1;
+		}
+		*set |= SIG_BIT(sig);
+		s += len;
+	} while (*s++ == ',');
+	return 0;
+}
+
+/* Dropping wins over stopping: `--rewrite INT:0` means INT does nothing at
+ * all, as dumb-init's -r 2:0 does; otherwise K would SIGKILL everything
+ * after a signal the user asked usher to ignore. */
+enum route sig_route(const struct opts *o, int sig, int *as)
+{
+	*as = sig_forward_as(o, sig);
+	if (!*as)
+		return ROUTE_DROP;
+	return o->stop_set & SIG_BIT(sig) ? ROUTE_STOP : ROUTE_FORWARD;
+}
+
 /* ESRCH is tolerated: the target may have exited a moment ago (it is a
  * zombie until reaped, so this only happens for a group whose leader left). */
 int sig_send(pid_t pid, pid_t pgid, bool group, int sig)

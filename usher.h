@@ -138,6 +138,9 @@ struct opts {
 	bool probe;                         /* --probe: check once, no COMMAND */
 	int64_t wait_timeout_ns;            /* --wait-timeout; 0: forever */
 	int64_t probe_timeout_ns;           /* --probe-timeout: one attempt */
+	uint64_t stop_set;                  /* --stop-signal: SIG_BIT(N) each */
+	bool hook_stops;                    /* --hook-stops: the hook stops COMMAND */
+	int64_t stop_delay_ns;              /* --stop-delay; 0: none */
 };
 
 enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
@@ -188,6 +191,16 @@ bool sig_is_fault(int sig);
 void sig_blockable(sigset_t *set);
 /* What to forward for a received signal: its rewrite, 0 for none. */
 int sig_forward_as(const struct opts *o, int sig);
+/* A set of signals 1..64 as bits: signal N is bit N - 1. */
+#define SIG_BIT(n) (UINT64_C(1) << ((n) - 1))
+/* "TERM[,QUIT...]" added to *set; -1 and err for a bad name or a signal
+ * that cannot stop anything (KILL, STOP, CHLD, the faults). */
+int stopset_parse(const char *s, uint64_t *set, char *err, size_t errlen);
+/* What a received signal does: nothing (--rewrite SIG:0 drops it, even a
+ * stop signal), a plain forward, or the start of the stop sequence (it is
+ * in --stop-signal's set); *as is what it is forwarded as (0 for none). */
+enum route { ROUTE_DROP, ROUTE_FORWARD, ROUTE_STOP };
+enum route sig_route(const struct opts *o, int sig, int *as);
 /* kill(pid) or kill(-pgid); tolerates ESRCH (already gone). */
 int sig_send(pid_t pid, pid_t pgid, bool group, int sig);
 
@@ -198,6 +211,11 @@ int sig_send(pid_t pid, pid_t pgid, bool group, int sig);
 int exit_code_for(int wstatus, const unsigned char success[256 / 8]);
 /* Exit code for a failed exec: 127 when not found, else 126. */
 int exec_failure_code(int err);
+/* "12 (nginx, main process), 13 (sh), … and 140 more" into out: the
+ * first of ncomms entries that fit whole, then how many of total were left
+ * out. Never cuts an entry. Returns how many it listed. */
+size_t names_list(char *out, size_t len, const pid_t *pids,
+		  const char (*comms)[16], size_t ncomms, size_t total, pid_t main_pid);
 /* Descendants of root among n (pid, ppid) pairs, written to out (at most
  * max); returns how many. Pure: the /proc scan is separate. */
 size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
@@ -208,9 +226,13 @@ size_t pick_descendants(const pid_t (*pairs)[2], size_t n, pid_t root,
 /* Kill point K for a deadline counted from start: start + grace -
  * min(1 s, grace / 10). usher finishes before the platform's SIGKILL. */
 int64_t kill_point(int64_t start, int64_t grace);
-/* When the stop hook is killed: min(t0 + hook_timeout, K). A hook_timeout
- * of -1 means half the grace. */
-int64_t hook_deadline(int64_t t0, int64_t grace, int64_t hook_timeout);
+/* When the stop hook that starts at start (t0, or the end of the stop
+ * delay) is killed: min(start + hook_timeout, K). A hook_timeout of -1
+ * means half of what is left until D = t0 + grace. */
+int64_t hook_deadline(int64_t t0, int64_t start, int64_t grace, int64_t hook_timeout);
+/* The end of the stop delay: t0 + delay, at most half the grace, so the
+ * hook and the program still have the other half before K. */
+int64_t delay_end(int64_t t0, int64_t grace, int64_t delay);
 /* The stop timeline as data, so every decision about it is a pure function.
  * Times are CLOCK_MONOTONIC nanoseconds; -1 means "not armed". */
 enum phase {
@@ -221,6 +243,7 @@ enum phase {
 	PH_DRAIN,  /* main process gone; leftovers got SIGTERM */
 	PH_KILL,   /* kill point reached; everything got SIGKILL */
 	PH_EXIT,   /* nothing left: exit */
+	PH_DELAY,  /* stop signal came; --stop-delay: still serving */
 };
 
 struct timeline {
@@ -236,6 +259,13 @@ struct timeline {
 	bool main_running;
 	bool others_left;            /* some child remains (ECHILD not seen) */
 	bool follow;                 /* COMMAND exited 0 and -P is set */
+	bool hook_stops;             /* --hook-stops: the hook stops COMMAND */
+	bool hook_failed;            /* it exited != 0 or was killed */
+	int64_t delay;               /* --stop-delay; 0: none */
+	int64_t delay_until;         /* when the stop delay ends */
+	bool ns_left;                /* PID 1: processes usher did not start
+					(docker exec) may remain */
+	int64_t probe_next;          /* next look for them */
 };
 
 enum action {
@@ -249,6 +279,9 @@ enum action {
 	ACT_DRAIN,       /* SIGTERM + SIGCONT to leftovers; phase -> DRAIN */
 	ACT_KILL_ALL,    /* SIGKILL everything left; phase -> KILL */
 	ACT_EXIT,        /* done */
+	ACT_DELAY,       /* keep serving until delay_until; phase -> DELAY */
+	ACT_HANDOVER,    /* the hook stopped COMMAND: phase -> STOP, no signal */
+	ACT_PROBE,       /* look whether the namespace still holds processes */
 };
 
 /* A stop signal arrived at now: arm t0, K and the hook deadline (the
@@ -310,7 +343,7 @@ struct usher {
 	int main_status;       /* wait status of the last main process */
 	bool followed;         /* main_pid came from the pidfile */
 	pid_t hook_pid;        /* 0 when none runs */
-	int stop_sig;          /* first stop signal received (TERM or INT) */
+	int stop_sig;          /* first stop signal received (--stop-signal) */
 	int exit_code;
 	int64_t t_base;        /* t0, or the main exit when no stop came */
 	struct timeline tl;
@@ -328,6 +361,9 @@ void reap_all(struct usher *u);
  * subreaper. Returns how many were found (-1: /proc unreadable), listed
  * as "PID (comm)" into names. */
 int leftovers_signal(struct usher *u, int sig, char *names, size_t len);
+/* PID 1: does the namespace hold any live process besides usher, child
+ * or not (docker exec)? kill(-1, 0), then /proc to skip zombies. */
+bool namespace_busy(struct usher *u);
 /* Is pid a live child of usher's? (waitid with WNOWAIT: no /proc needed) */
 bool is_live_child(pid_t pid);
 /* "exited 3" or "killed by TERM" */
@@ -380,7 +416,8 @@ int64_t next_attempt(int64_t started, int64_t ended, unsigned n, unsigned jitter
 int64_t attempt_deadline(int64_t start, int64_t probe_timeout, int64_t deadline);
 /* The overall deadline of a wait started at t0: -1 for a timeout of 0. */
 int64_t wait_deadline(int64_t t0, int64_t timeout);
-/* Does sig end a wait (no COMMAND yet)? TERM, INT, QUIT, the -p signal. */
+/* Does sig end a wait (no COMMAND yet)? The stop set, TERM, INT, QUIT
+ * (unless --rewrite drops them), the -p signal. */
 bool wait_stops_on(const struct opts *o, int sig);
 /* Wait for every TARGET in parallel (--probe: one attempt each). 0 when
  * all are up; else the exit code: 125 on timeout, 1 for a probe that
@@ -388,7 +425,7 @@ bool wait_stops_on(const struct opts *o, int sig);
 int wait_run(struct usher *u);
 
 /* shutdown.c: act on the timeline */
-/* SIGTERM or SIGINT received */
+/* a signal of the stop set received (never a dropped one) */
 void shutdown_on_stop(struct usher *u, int sig);
 /* perform what timeline_next said is due */
 void shutdown_perform(struct usher *u, enum action a);

@@ -58,13 +58,19 @@ int64_t wait_deadline(int64_t t0, int64_t timeout)
 	return timeout > 0 ? t0 + timeout : -1;
 }
 
-/* QUIT too: it is the STOPSIGNAL of nginx's and php-fpm's images, and with
- * no COMMAND yet there is no one to hand it to. */
+/* The stop set (--stop-signal) ends a wait, and so do TERM, INT and QUIT
+ * whatever the set (QUIT is the STOPSIGNAL of nginx's and php-fpm's
+ * images): with no COMMAND yet there is no one to hand them to. A signal
+ * --rewrite drops is dropped here too; the -p signal always ends it. */
 COLD_TEXT
 bool wait_stops_on(const struct opts *o, int sig)
 {
-	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
-	       (o->pdeathsig && sig == o->pdeathsig);
+	if (o->pdeathsig && sig == o->pdeathsig)
+		return true;
+	if (sig < 1 || sig > SIG_LAST || o->rewrite[sig] == 0)
+		return false;
+	return (o->stop_set & SIG_BIT(sig)) || sig == SIGTERM || sig == SIGINT ||
+	       sig == SIGQUIT;
 }
 
 /* One TARGET in a wait. */

@@ -36,6 +36,8 @@ if [ "${1:-build}" = check ]; then
 	command -v apache2ctl >/dev/null 2>&1 || want apache2
 	# tests/wait.t: lo in its network namespace, its DNS responder
 	command -v python3 >/dev/null 2>&1 || want python3
+	# tests/stopsig.t: a process entered with nsenter, as docker exec does
+	command -v nsenter >/dev/null 2>&1 || want util-linux
 fi
 [ -n "$need" ] || exit 0
 sudo=""

@@ -95,4 +95,19 @@ for m in $MODES; do
 	USHER_PGROUP=yes accepted "$m" "USHER_PGROUP=yes" "${T[@]}"
 done
 
+# stop signals, --hook-stops, --stop-delay (issue 11)
+for m in $MODES; do
+	fails "$m" 125 "--stop-signal with an unknown signal" -- --stop-signal NOPE "${T[@]}"
+	fails "$m" 125 "--stop-signal KILL" -- --stop-signal KILL "${T[@]}"
+	fails "$m" 125 "--stop-signal with an empty item" -- --stop-signal TERM,,INT "${T[@]}"
+	fails "$m" 125 "USHER_STOP_SIGNAL=CHLD" USHER_STOP_SIGNAL=CHLD -- "${T[@]}"
+	fails "$m" 125 "--hook-stops without a stop hook" -- --hook-stops "${T[@]}"
+	fails "$m" 125 "USHER_HOOK_STOPS=1 without a stop hook" USHER_HOOK_STOPS=1 -- "${T[@]}"
+	fails "$m" 125 "--stop-delay 5s" -- --stop-delay 5s "${T[@]}"
+	fails "$m" 125 "USHER_STOP_DELAY=-1" USHER_STOP_DELAY=-1 -- "${T[@]}"
+	accepted "$m" "--stop-signal lists and repeats" --stop-signal QUIT,WINCH \
+		--stop-signal RTMIN+2 --stop-delay 0.5 -- "${T[@]}"
+	accepted "$m" "--hook-stops with a hook" --hook-stops -H true -- "${T[@]}"
+done
+
 done_testing

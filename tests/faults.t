@@ -353,7 +353,9 @@ done
 # the drain, --user resolution, errors.
 vg_run() { # vg_run MODE WANT DESC [USHER-ARGS]...: run usher under valgrind
 	local mode=$1 want=$2 desc=$3; shift 3
-	in_mode "$mode" valgrind -q --error-exitcode=99 --leak-check=full \
+	# --vgdb=no: every valgrind running as PID 1 would share the same
+	# /tmp/vgdb-pipe-*-1-* names, and two at once report an error
+	in_mode "$mode" valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite --log-file="$T_TMP/vg.%p" \
 		"$T_TMP/usher-vg" "$@" >/dev/null 2>"$T_TMP/vg.err" </dev/null
 	local st=$? log

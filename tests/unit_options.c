@@ -921,8 +921,114 @@ static void test_env_error_without_command(void **state)
 	assert_error_line();
 }
 
+/* ---- issue 11: stop signals, --hook-stops, --stop-delay -------------------- */
+
+#define STOPS(a) (o.stop_set == (a))
+
+static void test_stop_signal(void **state)
+{
+	(void)state;
+	/* default: TERM and INT, nothing else (QUIT is a JVM's thread dump) */
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGTERM) | SIG_BIT(SIGINT)));
+	/* given: replaces the default */
+	assert_int_equal(PARSE("--stop-signal", "QUIT", "cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGQUIT)));
+	/* repeatable: later ones add */
+	assert_int_equal(PARSE("--stop-signal", "TERM", "--stop-signal=SIGQUIT", "cmd"),
+			 PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGTERM) | SIG_BIT(SIGQUIT)));
+	/* a list, numbers, real-time signals */
+	assert_int_equal(PARSE("--stop-signal", "WINCH,3,RTMIN+2", "cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGWINCH) | SIG_BIT(SIGQUIT) | SIG_BIT(SIG_RTMIN + 2)));
+	assert_int_equal(PARSE("--stop-signal", "RTMAX", "cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIG_LAST)));
+	/* a reparse starts from the default again */
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGTERM) | SIG_BIT(SIGINT)));
+}
+
+static void test_stop_signal_invalid(void **state)
+{
+	static char *const bad[] = { "BOGUS", "", "TERM,", ",TERM", "KILL",
+				     "STOP", "CHLD", "SEGV", "0", "65", "TERM,,INT" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (PARSE("--stop-signal", bad[i], "cmd") != PARSE_ERROR)
+			fail_msg("--stop-signal '%s' accepted", bad[i]);
+		assert_parse_error("--stop-signal");
+	}
+	assert_int_equal(PARSE("--stop-signal", "KILL", "cmd"), PARSE_ERROR);
+	assert_parse_error("cannot be a stop signal");
+	assert_int_equal(PARSE("--stop-signal"), PARSE_ERROR);
+	assert_parse_error("needs a value");
+}
+
+static void test_env_stop_signal(void **state)
+{
+	(void)state;
+	setenv("USHER_STOP_SIGNAL", "QUIT,TERM", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGQUIT) | SIG_BIT(SIGTERM)));
+	/* the command line wins, and still replaces the default */
+	assert_int_equal(PARSE("--stop-signal", "WINCH", "cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGWINCH)));
+	/* empty is unset: the default */
+	setenv("USHER_STOP_SIGNAL", "", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_true(STOPS(SIG_BIT(SIGTERM) | SIG_BIT(SIGINT)));
+	setenv("USHER_STOP_SIGNAL", "TERM,BOGUS", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_ERROR);
+	assert_parse_error("USHER_STOP_SIGNAL");
+}
+
+static void test_hook_stops(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_false(o.hook_stops);
+	assert_int_equal(PARSE("--hook-stops", "-H", "nginx -s quit", "cmd"), PARSE_RUN);
+	assert_true(o.hook_stops);
+	assert_int_equal(PARSE("--hook-stops=yes", "-H", "x", "cmd"), PARSE_ERROR);
+	assert_parse_error("takes no value");
+	/* nothing would stop COMMAND: refused before anything starts */
+	assert_int_equal(PARSE("--hook-stops", "cmd"), PARSE_ERROR);
+	assert_parse_error("--stop-hook");
+	setenv("USHER_HOOK_STOPS", "1", 1);
+	setenv("USHER_STOP_HOOK", "pg_ctl stop -m smart", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_true(o.hook_stops);
+	setenv("USHER_HOOK_STOPS", "", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_false(o.hook_stops);
+	setenv("USHER_HOOK_STOPS", "maybe", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_ERROR);
+	assert_parse_error("USHER_HOOK_STOPS");
+}
+
+static void test_stop_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_int_equal(o.stop_delay_ns, 0);
+	assert_int_equal(PARSE("--stop-delay", "5", "cmd"), PARSE_RUN);
+	assert_int_equal(o.stop_delay_ns, 5 * NSEC_PER_SEC);
+	assert_int_equal(PARSE("--stop-delay=0.5", "cmd"), PARSE_RUN);
+	assert_int_equal(o.stop_delay_ns, NSEC_PER_SEC / 2);
+	assert_int_equal(PARSE("--stop-delay", "5s", "cmd"), PARSE_ERROR);
+	assert_parse_error("--stop-delay");
+	setenv("USHER_STOP_DELAY", "2.5", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_RUN);
+	assert_int_equal(o.stop_delay_ns, 2500 * INT64_C(1000000));
+	setenv("USHER_STOP_DELAY", "-1", 1);
+	assert_int_equal(PARSE("cmd"), PARSE_ERROR);
+	assert_parse_error("USHER_STOP_DELAY");
+}
+
+
 int main(void)
 {
+
 #define T(f) cmocka_unit_test_setup(f, clear_env)
 	const struct CMUnitTest tests[] = {
 		T(test_duration_valid),
@@ -969,6 +1075,11 @@ int main(void)
 		T(test_cmdline_wins_over_bad_env),
 		T(test_env_and_cmdline_combine),
 		T(test_env_error_without_command),
+		T(test_stop_signal),
+		T(test_stop_signal_invalid),
+		T(test_env_stop_signal),
+		T(test_hook_stops),
+		T(test_stop_delay),
 	};
 #undef T
 	return cmocka_run_group_tests_name("options", tests, NULL, clear_env);

@@ -13,6 +13,7 @@
 #include "usher.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -327,6 +328,37 @@ static void test_reap_all_records(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* The hook's status decides --hook-stops: a failure sends the signal after all. */
+static void test_reap_all_hook_failed(void **state)
+{
+	static const struct { int how; bool failed; } cases[] = {
+		{ 0, false }, { 1, true }, { 127, true }, { -SIGKILL, true }, { -SIGTERM, true },
+	};
+	char *hook[] = { "hook", NULL };
+
+	(void)state;
+	u.o.hook_argv = hook;
+	u.tl.phase = PH_HOOK;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pid_t h;
+		if (cases[i].how >= 0) {
+			h = child_exiting(cases[i].how);
+		} else {
+			h = child_sleeping();
+			kill(h, -cases[i].how);
+		}
+		wait_zombie(h);
+		u.hook_pid = h;
+		u.tl.hook_running = true;
+		u.tl.hook_failed = !cases[i].failed;
+		reap_all(&u);
+		assert_int_equal(u.hook_pid, 0);
+		assert_false(u.tl.hook_running);
+		if (u.tl.hook_failed != cases[i].failed)
+			fail_msg("case %zu: hook_failed %d", i, u.tl.hook_failed);
+	}
+}
+
 static void test_reap_all_others_left(void **state)
 {
 	(void)state;
@@ -512,6 +544,49 @@ static void test_leftovers_skip_zombies(void **state)
 	assert_int_equal(waitpid(z, NULL, 0), z);
 }
 
+/* ---- names_list: the kill-point warning's list ------------------------------ */
+
+static void test_names_list(void **state)
+{
+	static pid_t pids[200];
+	static char comms[64][16];
+	char out[400];
+
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		pids[i] = 1000 + i;
+	for (int i = 0; i < 64; i++)
+		snprintf(comms[i], sizeof(comms[i]), "proc%d", i);
+	/* all fit */
+	assert_int_equal(names_list(out, sizeof(out), pids, (const char(*)[16])comms, 2, 2, 1001), 2);
+	assert_string_equal(out, "1000 (proc0), 1001 (proc1, main process)");
+	assert_int_equal(names_list(out, sizeof(out), pids, (const char(*)[16])comms, 1, 1, 0), 1);
+	assert_string_equal(out, "1000 (proc0)");
+	/* 150 processes: a bounded list and how many more, never cut */
+	size_t listed = names_list(out, sizeof(out), pids, (const char(*)[16])comms, 64, 150, 1000);
+	assert_true(listed > 5 && listed < 64);
+	assert_true(strlen(out) < sizeof(out));
+	char tail[64];
+	snprintf(tail, sizeof(tail), ", \xe2\x80\xa6 and %zu more", 150 - listed);
+	assert_non_null(strstr(out, tail));
+	assert_int_equal(strlen(strstr(out, tail)), strlen(tail)); /* at the end */
+	assert_non_null(strstr(out, "1000 (proc0, main process), 1001 (proc1)"));
+	/* every listed entry is whole: "PID (procN)" up to the tail */
+	char last[32];
+	snprintf(last, sizeof(last), "%d (proc%zu)", (int)pids[listed - 1], listed - 1);
+	assert_non_null(strstr(out, last));
+	/* names read for fewer than there are */
+	assert_int_equal(names_list(out, sizeof(out), pids, (const char(*)[16])comms, 3, 140, 0), 3);
+	assert_string_equal(out, "1000 (proc0), 1001 (proc1), 1002 (proc2), \xe2\x80\xa6 and 137 more");
+	/* nothing fits: only the count */
+	assert_int_equal(names_list(out, 40, pids, (const char(*)[16])comms, 64, 150, 0), 0);
+	assert_string_equal(out, "\xe2\x80\xa6 and 150 more");
+	/* the last entry needs no room for a tail */
+	assert_int_equal(names_list(out, 13, pids, (const char(*)[16])comms, 1, 1, 0), 1);
+	assert_string_equal(out, "1000 (proc0)");
+	assert_int_equal(names_list(out, 0, pids, (const char(*)[16])comms, 1, 1, 0), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -526,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_pick_respects_max),
 		cmocka_unit_test(test_pick_random_forest),
 		T(test_reap_all_records),
+		T(test_reap_all_hook_failed),
 		T(test_reap_all_others_left),
 		T(test_reap_all_killed_main),
 		T(test_reap_all_follow),
@@ -534,6 +610,7 @@ int main(void)
 		T(test_proc_comm),
 		T(test_leftovers_subreaper),
 		T(test_leftovers_skip_zombies),
+		cmocka_unit_test(test_names_list),
 	};
 #undef T
 	return cmocka_run_group_tests_name("reap", tests, NULL, NULL);

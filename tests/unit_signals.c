@@ -405,6 +405,79 @@ static void test_forward_as(void **state)
 	assert_int_equal(sig_forward_as(&o, 1000), 0);
 }
 
+
+/* ---- issue 11: the stop set and where a received signal goes ----------------- */
+
+static void test_stopset_parse(void **state)
+{
+	uint64_t set = 0;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(stopset_parse("QUIT", &set, why, sizeof(why)), 0);
+	assert_true(set == SIG_BIT(SIGQUIT));
+	assert_int_equal(stopset_parse("term,SIGWINCH,1,RTMAX", &set, why, sizeof(why)), 0);
+	assert_true(set == (SIG_BIT(SIGQUIT) | SIG_BIT(SIGTERM) | SIG_BIT(SIGWINCH) |
+			    SIG_BIT(SIGHUP) | SIG_BIT(SIG_LAST)));
+	static const char *const bad[] = { "", ",", "TERM,", "KILL", "STOP", "CHLD",
+					   "SEGV", "ABRT", "nope", "0",
+					   "A_VERY_LONG_NAME_THAT_IS_NO_SIGNAL_AT_ALL" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (stopset_parse(bad[i], &set, why, sizeof(why)) != -1)
+			fail_msg("stopset_parse(\"%s\") accepted", bad[i]);
+		assert_true(why[0] != '\0');
+	}
+}
+
+static void test_route(void **state)
+{
+	static struct opts o;
+	int as = -1;
+
+	(void)state;
+	for (int s = 0; s <= SIG_LAST; s++)
+		o.rewrite[s] = (unsigned char)s;
+	o.stop_set = SIG_BIT(SIGTERM) | SIG_BIT(SIGINT);
+	assert_int_equal(sig_route(&o, SIGTERM, &as), ROUTE_STOP);
+	assert_int_equal(as, SIGTERM);
+	assert_int_equal(sig_route(&o, SIGINT, &as), ROUTE_STOP);
+	assert_int_equal(sig_route(&o, SIGQUIT, &as), ROUTE_FORWARD);
+	assert_int_equal(as, SIGQUIT);
+	assert_int_equal(sig_route(&o, SIGHUP, &as), ROUTE_FORWARD);
+	assert_int_equal(sig_route(&o, SIGCHLD, &as), ROUTE_DROP);
+	assert_int_equal(as, 0);
+	/* --stop-signal QUIT replaces the set: TERM is a plain forward */
+	o.stop_set = SIG_BIT(SIGQUIT);
+	assert_int_equal(sig_route(&o, SIGQUIT, &as), ROUTE_STOP);
+	assert_int_equal(as, SIGQUIT);
+	assert_int_equal(sig_route(&o, SIGTERM, &as), ROUTE_FORWARD);
+	assert_int_equal(as, SIGTERM);
+	/* --rewrite INT:0 drops INT entirely, even in the stop set */
+	o.stop_set = SIG_BIT(SIGTERM) | SIG_BIT(SIGINT);
+	o.rewrite[SIGINT] = 0;
+	as = -1;
+	assert_int_equal(sig_route(&o, SIGINT, &as), ROUTE_DROP);
+	assert_int_equal(as, 0);
+	/* INT:USR1 with INT in the set: the stop starts, USR1 is forwarded */
+	o.rewrite[SIGINT] = SIGUSR1;
+	assert_int_equal(sig_route(&o, SIGINT, &as), ROUTE_STOP);
+	assert_int_equal(as, SIGUSR1);
+	/* the set is judged on the signal received, not on what it becomes */
+	o.rewrite[SIGUSR2] = SIGTERM;
+	assert_int_equal(sig_route(&o, SIGUSR2, &as), ROUTE_FORWARD);
+	assert_int_equal(as, SIGTERM);
+	/* real-time signals and the highest one */
+	o.stop_set = SIG_BIT(SIG_LAST) | SIG_BIT(SIG_RTMIN + 3);
+	assert_int_equal(sig_route(&o, SIG_LAST, &as), ROUTE_STOP);
+	assert_int_equal(sig_route(&o, SIG_RTMIN + 3, &as), ROUTE_STOP);
+	assert_int_equal(sig_route(&o, SIG_RTMIN + 2, &as), ROUTE_FORWARD);
+	/* out of range: dropped, no shift past 64 bits */
+	assert_int_equal(sig_route(&o, 0, &as), ROUTE_DROP);
+	assert_int_equal(sig_route(&o, SIG_LAST + 1, &as), ROUTE_DROP);
+	assert_int_equal(sig_route(&o, -3, &as), ROUTE_DROP);
+}
+
 /* ---- sig_send: only ever against children this test forked ----------------- */
 
 static pid_t child_waiting(bool own_group)
@@ -496,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_is_fault),
 		cmocka_unit_test(test_blockable),
 		cmocka_unit_test(test_forward_as),
+		cmocka_unit_test(test_stopset_parse),
+		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_send_process),
 		cmocka_unit_test(test_send_group),
 		cmocka_unit_test(test_send_nothing),

@@ -44,6 +44,7 @@ static const char *act_name(enum action a)
 	static const char *const names[] = {
 		"NONE",        "RUN_HOOK",    "FORWARD", "KILL_HOOK", "FOLLOW",
 		"FOLLOW_POLL", "FOLLOW_FAIL", "DRAIN",   "KILL_ALL",  "EXIT",
+		"DELAY",       "HANDOVER",    "PROBE",
 	};
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
@@ -89,20 +90,20 @@ static void test_hook_deadline(void **state)
 {
 	(void)state;
 	/* default: half the grace */
-	assert_int_equal(hook_deadline(T0, 10 * S, -1), T0 + 5 * S);
-	assert_int_equal(hook_deadline(T0, 3 * S, -1), T0 + 1500 * MS);
-	assert_int_equal(hook_deadline(T0, 500 * MS, -1), T0 + 250 * MS);
-	assert_int_equal(hook_deadline(T0, 30 * S, -1), T0 + 15 * S);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, -1), T0 + 5 * S);
+	assert_int_equal(hook_deadline(T0, T0, 3 * S, -1), T0 + 1500 * MS);
+	assert_int_equal(hook_deadline(T0, T0, 500 * MS, -1), T0 + 250 * MS);
+	assert_int_equal(hook_deadline(T0, T0, 30 * S, -1), T0 + 15 * S);
 	/* explicit */
-	assert_int_equal(hook_deadline(T0, 10 * S, 2 * S), T0 + 2 * S);
-	assert_int_equal(hook_deadline(T0, 10 * S, 7500 * MS), T0 + 7500 * MS);
-	assert_int_equal(hook_deadline(T0, 10 * S, 0), T0);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 2 * S), T0 + 2 * S);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 7500 * MS), T0 + 7500 * MS);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 0), T0);
 	/* never past K */
-	assert_int_equal(hook_deadline(T0, 10 * S, 9 * S), T0 + 9 * S);
-	assert_int_equal(hook_deadline(T0, 10 * S, 9500 * MS), T0 + 9 * S);
-	assert_int_equal(hook_deadline(T0, 10 * S, 30 * S), T0 + 9 * S);
-	assert_int_equal(hook_deadline(T0, 500 * MS, 1 * S), T0 + 450 * MS);
-	assert_int_equal(hook_deadline(T0, 0, -1), T0);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 9 * S), T0 + 9 * S);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 9500 * MS), T0 + 9 * S);
+	assert_int_equal(hook_deadline(T0, T0, 10 * S, 30 * S), T0 + 9 * S);
+	assert_int_equal(hook_deadline(T0, T0, 500 * MS, 1 * S), T0 + 450 * MS);
+	assert_int_equal(hook_deadline(T0, T0, 0, -1), T0);
 }
 
 /* ---- timeline_stop ----------------------------------------------------------- */
@@ -397,6 +398,12 @@ static void perform(struct timeline *t, enum action a, int64_t now)
 	case ACT_KILL_ALL:
 		t->phase = PH_KILL;
 		break;
+	case ACT_DELAY:
+		t->phase = PH_DELAY;
+		break;
+	case ACT_HANDOVER:
+		t->phase = PH_STOP;
+		break;
 	default:
 		break;
 	}
@@ -472,6 +479,208 @@ static void test_play_main_exits_alone(void **state)
 	perform(&t, ACT_KILL_ALL, T0 + 9 * S);
 	assert_next(t, T0 + 9 * S, ACT_NONE, T0 + 10 * S);
 	assert_next(t, T0 + 10 * S, ACT_EXIT, -1);
+}
+
+/* ---- issue 11: --stop-delay, --hook-stops, the namespace drain -------------- */
+
+static void test_hook_deadline_after_delay(void **state)
+{
+	(void)state;
+	/* default: half of what is left until D when the hook starts */
+	assert_int_equal(hook_deadline(T0, T0 + 3 * S, 10 * S, -1), T0 + 6500 * MS);
+	assert_int_equal(hook_deadline(T0, T0 + 5 * S, 10 * S, -1), T0 + 7500 * MS);
+	/* explicit: counted from the hook's start, never past K */
+	assert_int_equal(hook_deadline(T0, T0 + 3 * S, 10 * S, 2 * S), T0 + 5 * S);
+	assert_int_equal(hook_deadline(T0, T0 + 5 * S, 10 * S, 8 * S), T0 + 9 * S);
+	assert_int_equal(hook_deadline(T0, T0 + 9 * S, 10 * S, -1), T0 + 9 * S);
+	for (int64_t st = T0; st <= T0 + 10 * S; st += 333 * MS)
+		assert_true(hook_deadline(T0, st, 10 * S, -1) <= kill_point(T0, 10 * S));
+}
+
+static void test_delay_end(void **state)
+{
+	(void)state;
+	assert_int_equal(delay_end(T0, 10 * S, 3 * S), T0 + 3 * S);
+	assert_int_equal(delay_end(T0, 30 * S, 15 * S), T0 + 15 * S);
+	/* at most half the grace: the stop keeps the other half */
+	assert_int_equal(delay_end(T0, 10 * S, 5 * S), T0 + 5 * S);
+	assert_int_equal(delay_end(T0, 10 * S, 20 * S), T0 + 5 * S);
+	assert_int_equal(delay_end(T0, 3 * S, 1000000 * S), T0 + 1500 * MS);
+	assert_int_equal(delay_end(T0, 0, 1 * S), T0);
+	for (int64_t d = 0; d <= 40 * S; d += 777 * MS)
+		assert_true(delay_end(T0, 10 * S, d) < kill_point(T0, 10 * S));
+}
+
+static void test_stop_with_delay(void **state)
+{
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, true);
+	t.delay = 3 * S;
+	assert_int_equal(timeline_stop(&t, T0), ACT_DELAY);
+	assert_int_equal(t.t0, T0);
+	assert_int_equal(t.kill_at, T0 + 9 * S);
+	assert_int_equal(t.delay_until, T0 + 3 * S);
+	assert_int_equal(t.hook_until, T0 + 6500 * MS);
+	perform(&t, ACT_DELAY, T0);
+	/* serving: wake only at the delay's end */
+	assert_next(t, T0, ACT_NONE, T0 + 3 * S);
+	assert_next(t, T0 + 2999 * MS, ACT_NONE, T0 + 3 * S);
+	assert_next(t, T0 + 3 * S, ACT_RUN_HOOK, -1);
+	/* without a hook: the forward comes at the delay's end */
+	t.has_hook = false;
+	assert_next(t, T0 + 3 * S, ACT_FORWARD, -1);
+	/* the main process exits during the delay: straight to the drain */
+	t.main_running = false;
+	assert_next(t, T0 + 1 * S, ACT_DRAIN, -1);
+	t.follow = true;
+	assert_next(t, T0 + 1 * S, ACT_FOLLOW, -1);
+}
+
+static void test_stop_delay_bounded(void **state)
+{
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, false);
+	t.delay = 60 * S;
+	assert_int_equal(timeline_stop(&t, T0), ACT_DELAY);
+	assert_int_equal(t.delay_until, T0 + 5 * S);
+	perform(&t, ACT_DELAY, T0);
+	assert_next(t, T0 + 4 * S, ACT_NONE, T0 + 5 * S);
+	assert_next(t, T0 + 5 * S, ACT_FORWARD, -1);
+	perform(&t, ACT_FORWARD, T0 + 5 * S);
+	assert_next(t, T0 + 5 * S, ACT_NONE, T0 + 9 * S);
+	/* a K armed earlier than the delay's end still holds */
+	t = fresh(10 * S, -1, false);
+	t.delay = 3 * S;
+	t.kill_at = T0 + 2 * S;
+	assert_int_equal(timeline_stop(&t, T0), ACT_DELAY);
+	perform(&t, ACT_DELAY, T0);
+	assert_next(t, T0 + 1 * S, ACT_NONE, T0 + 2 * S);
+	assert_next(t, T0 + 2 * S, ACT_KILL_ALL, -1);
+}
+
+static void test_stop_delay_cut_short(void **state)
+{
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, true);
+	t.delay = 4 * S;
+	assert_int_equal(timeline_stop(&t, T0), ACT_DELAY);
+	perform(&t, ACT_DELAY, T0);
+	/* a second stop signal ends the delay at once */
+	assert_int_equal(timeline_stop(&t, T0 + 1 * S), ACT_RUN_HOOK);
+	assert_int_equal(t.t0, T0);
+	assert_int_equal(t.kill_at, T0 + 9 * S);
+	assert_int_equal(t.delay_until, T0 + 1 * S);
+	assert_int_equal(t.hook_until, T0 + 5500 * MS);
+	/* no delay when there is nothing to serve */
+	t = fresh(10 * S, -1, true);
+	t.delay = 4 * S;
+	t.main_running = false;
+	assert_int_equal(timeline_stop(&t, T0), ACT_FORWARD);
+	/* no delay configured: as before */
+	t = fresh(10 * S, -1, true);
+	assert_int_equal(timeline_stop(&t, T0), ACT_RUN_HOOK);
+}
+
+static void test_hook_stops(void **state)
+{
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, true);
+	t.hook_stops = true;
+	assert_int_equal(timeline_stop(&t, T0), ACT_RUN_HOOK);
+	perform(&t, ACT_RUN_HOOK, T0);
+	assert_next(t, T0 + 1 * S, ACT_NONE, T0 + 5 * S);
+	/* the hook exits 0: it stops COMMAND, usher forwards nothing */
+	t.hook_running = false;
+	assert_next(t, T0 + 1 * S, ACT_HANDOVER, -1);
+	/* it failed: the stop signal goes after all */
+	t.hook_failed = true;
+	assert_next(t, T0 + 1 * S, ACT_FORWARD, -1);
+	/* still running at its deadline: killed, then forwarded as usual */
+	t.hook_running = true;
+	t.hook_failed = false;
+	assert_next(t, T0 + 5 * S, ACT_KILL_HOOK, -1);
+	/* without --hook-stops a hook that exits 0 is a step before the signal */
+	t.hook_stops = false;
+	t.hook_running = false;
+	assert_next(t, T0 + 1 * S, ACT_FORWARD, -1);
+}
+
+static void test_play_hook_stops(void **state)
+{
+	int64_t w;
+
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, true);
+	t.hook_stops = true;
+	perform(&t, timeline_stop(&t, T0), T0);
+	t.hook_running = false; /* `nginx -s quit` returns at once */
+	enum action a = timeline_next(&t, T0 + 50 * MS, &w);
+	assert_int_equal(a, ACT_HANDOVER);
+	perform(&t, a, T0 + 50 * MS);
+	/* waiting for the main process until K, then SIGKILL as usual */
+	assert_next(t, T0 + 50 * MS, ACT_NONE, T0 + 9 * S);
+	assert_next(t, T0 + 9 * S, ACT_KILL_ALL, -1);
+	/* it finishes its slow response and exits */
+	t.main_running = false;
+	assert_next(t, T0 + 2 * S, ACT_DRAIN, -1);
+	perform(&t, ACT_DRAIN, T0 + 2 * S);
+	t.others_left = false;
+	assert_next(t, T0 + 2 * S, ACT_EXIT, -1);
+}
+
+/* README's nginx: --stop-delay 5 --hook-stops -H "nginx -s quit", grace 30. */
+static void test_play_delay_then_hook_stops(void **state)
+{
+	int64_t w;
+
+	(void)state;
+	struct timeline t = fresh(30 * S, -1, true);
+	t.hook_stops = true;
+	t.delay = 5 * S;
+	enum action a = timeline_stop(&t, T0);
+	assert_int_equal(a, ACT_DELAY);
+	perform(&t, a, T0);
+	assert_int_equal(t.kill_at, T0 + 29 * S);
+	assert_int_equal(t.hook_until, T0 + 5 * S + 12500 * MS); /* half of 25 s */
+	assert_next(t, T0 + 1 * S, ACT_NONE, T0 + 5 * S);
+	a = timeline_next(&t, T0 + 5 * S, &w);
+	assert_int_equal(a, ACT_RUN_HOOK);
+	perform(&t, a, T0 + 5 * S);
+	t.hook_running = false; /* exited 0 at once */
+	a = timeline_next(&t, T0 + 5 * S + 20 * MS, &w);
+	assert_int_equal(a, ACT_HANDOVER);
+	perform(&t, a, T0 + 5 * S + 20 * MS);
+	assert_next(t, T0 + 6 * S, ACT_NONE, T0 + 29 * S);
+	t.main_running = false; /* nginx finished its requests */
+	assert_next(t, T0 + 8 * S, ACT_DRAIN, -1);
+}
+
+static void test_drain_namespace(void **state)
+{
+	(void)state;
+	struct timeline t = fresh(10 * S, -1, false);
+	t.main_running = false;
+	t.phase = PH_DRAIN;
+	t.kill_at = T0 + 9 * S;
+	/* no child left, but a docker exec'd process may be: look for it */
+	t.others_left = false;
+	t.ns_left = true;
+	t.probe_next = T0;
+	assert_next(t, T0, ACT_PROBE, -1);
+	t.probe_next = T0 + 10 * MS;
+	assert_next(t, T0, ACT_NONE, T0 + 10 * MS);
+	assert_next(t, T0 + 10 * MS, ACT_PROBE, -1);
+	/* never past K */
+	t.probe_next = T0 + 10 * S;
+	assert_next(t, T0 + 8 * S, ACT_NONE, T0 + 9 * S);
+	assert_next(t, T0 + 9 * S, ACT_KILL_ALL, -1);
+	/* children first: SIGCHLD says when they are gone, no probing */
+	t.others_left = true;
+	assert_next(t, T0 + 1 * S, ACT_NONE, T0 + 9 * S);
+	/* nothing left in the namespace: exit */
+	t.others_left = false;
+	t.ns_left = false;
+	assert_next(t, T0 + 1 * S, ACT_EXIT, -1);
 }
 
 /* ---- split_blanks ---------------------------------------------------------------- */
@@ -597,6 +806,15 @@ int main(void)
 		cmocka_unit_test(test_play_hung_hook_and_stubborn_main),
 		cmocka_unit_test(test_play_clean_stop),
 		cmocka_unit_test(test_play_main_exits_alone),
+		cmocka_unit_test(test_hook_deadline_after_delay),
+		cmocka_unit_test(test_delay_end),
+		cmocka_unit_test(test_stop_with_delay),
+		cmocka_unit_test(test_stop_delay_bounded),
+		cmocka_unit_test(test_stop_delay_cut_short),
+		cmocka_unit_test(test_hook_stops),
+		cmocka_unit_test(test_play_hook_stops),
+		cmocka_unit_test(test_play_delay_then_hook_stops),
+		cmocka_unit_test(test_drain_namespace),
 		cmocka_unit_test(test_split_blanks),
 		cmocka_unit_test(test_split_blanks_limits),
 		cmocka_unit_test(test_fmt_seconds),

@@ -298,6 +298,8 @@ static void test_stop_signals(void **state)
 	struct opts o;
 	(void)state;
 	memset(&o, 0, sizeof(o));
+	for (int s = 0; s <= SIG_LAST; s++)
+		o.rewrite[s] = (unsigned char)s;
 	assert_true(wait_stops_on(&o, SIGTERM));
 	assert_true(wait_stops_on(&o, SIGINT));
 	assert_true(wait_stops_on(&o, SIGQUIT));
@@ -306,6 +308,18 @@ static void test_stop_signals(void **state)
 	assert_false(wait_stops_on(&o, SIGCHLD));
 	assert_false(wait_stops_on(&o, 0));
 	o.pdeathsig = SIGUSR2;
+	assert_true(wait_stops_on(&o, SIGUSR2));
+	/* the stop set of --stop-signal ends it too: WINCH for httpd images */
+	o.stop_set = SIG_BIT(SIGWINCH);
+	assert_true(wait_stops_on(&o, SIGWINCH));
+	assert_true(wait_stops_on(&o, SIGTERM));
+	/* what --rewrite drops is dropped while waiting as well */
+	o.rewrite[SIGINT] = 0;
+	o.rewrite[SIGWINCH] = 0;
+	assert_false(wait_stops_on(&o, SIGINT));
+	assert_false(wait_stops_on(&o, SIGWINCH));
+	/* but the parent's death always ends the wait */
+	o.rewrite[SIGUSR2] = 0;
 	assert_true(wait_stops_on(&o, SIGUSR2));
 }
 
