@@ -82,7 +82,7 @@ stop_pid() {
 	local pid=$1 t=$2
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
-	wait_for "$t" sh -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.Z' /proc/$pid/status" ||
+	wait_for "$t" sh -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.Z' /proc/$pid/status 2>/dev/null" ||
 		kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
@@ -93,7 +93,8 @@ stop_pid() {
 # applets: a scratch-like image with no /etc/passwd and no /etc/group.
 eng_rootfs() {
 	local d=$1 a
-	mkdir -p "$d/bin" "$d/out" "$d/www"
+	mkdir -p "$d/bin" "$d/out" "$d/www" "$d/run" "$d/tmp"
+	chmod 1777 "$d/tmp"
 	cp "$USHER" "$d/usher"
 	cp /bin/busybox "$d/bin/busybox"
 	for a in $(/bin/busybox --list); do

@@ -85,7 +85,7 @@ else
 		'sleep 2; echo listening; exec httpd -f -p 127.0.0.1:8080 -h /www' >/dev/null
 	dk run -d --pull never --name ord-b --network container:ord-a \
 		-e USHER_WAIT=tcp://127.0.0.1:8080 usher-test \
-		sh -c 'echo started; wget -q -O - http://127.0.0.1:8080/' >/dev/null
+		sh -c 'echo started; wget -q -O - http://127.0.0.1:8080/' >/dev/null 2>&1
 	is "$(dk wait ord-b)" 0 "--wait tcp:// in a shared network namespace: B's command reached A"
 	like "$(dlogs ord-b)" 'usher-test' "... and got A's page"
 	b_started=$(dk inspect -f '{{.State.StartedAt}}' ord-b)
