@@ -108,8 +108,10 @@ eng_rootfs() {
 }
 
 # --- docker -------------------------------------------------------------------
-dk() { timeout "$ENG_T" "$DOCKER" -H "unix://$E/docker.sock" "$@"; }
-export DOCKER_CONFIG=$E/client   # no ~/.docker
+# (DOCKER_CONFIG: no ~/.docker; not exported, podman would read it too)
+dk() { DOCKER_CONFIG=$E/client timeout "$ENG_T" "$DOCKER" -H "unix://$E/docker.sock" "$@"; }
+
+dk_quiet() { dk "$@" >/dev/null 2>&1; }
 
 # docker_start [DOCKERD-OPTS...]: a private containerd and dockerd; status 1
 # with a diagnostic (the daemon's own last lines) when either cannot start
@@ -145,7 +147,7 @@ docker_start() {
 		--exec-root "$E/docker/exec" --pidfile "$E/docker.pid" \
 		-H "unix://$E/docker.sock" --iptables=false --ip-forward=false \
 		--ip-masq=false --bridge=none --cgroup-parent "/$CG" "$@"
-	if ! wait_for 30 sh -c "'$DOCKER' -H unix://$E/docker.sock version >/dev/null 2>&1"; then
+	if ! wait_for 30 dk_quiet version; then
 		ENG_WHY="dockerd did not start: $(grep -E 'level=(error|fatal)' "$E/dockerd.log" | tail -n 2)"
 		[ -n "$ENG_WHY" ] || ENG_WHY="dockerd did not start: $(tail -n 2 "$E/dockerd.log")"
 		return 1
@@ -259,8 +261,18 @@ runc_stop_all() {
 }
 
 # --- the end ------------------------------------------------------------------
+# paths the engines use by default: none may appear because of a test
+ENG_HOST_PATHS="/var/lib/docker /var/lib/containerd /var/lib/containers /run/docker
+	/run/containerd /run/containers /run/libpod /run/runc /etc/docker/key.json
+	/etc/containers/networks /dev/shm/libpod_lock $HOME/.docker"
+# shellcheck disable=SC2086
+eng_host_paths() { ls -d $ENG_HOST_PATHS 2>/dev/null; }
+ENG_HOST_BEFORE=$(eng_host_paths)
+ENG_SWEPT=""
+
 eng_cleanup() {
 	local i p
+	ENG_CLEANED=1
 	docker_stop_all
 	podman_stop_all
 	runc_stop_all
@@ -272,8 +284,9 @@ eng_cleanup() {
 		for p in /proc/[0-9]*; do
 			p=${p#/proc/}
 			[ "$p" = "$ENG_HOLD" ] && continue
-			[ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$ENG_MNTNS" ] &&
-				kill -KILL "$p" 2>/dev/null
+			[ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$ENG_MNTNS" ] || continue
+			ENG_SWEPT="$ENG_SWEPT $p ($(cat /proc/"$p"/comm 2>/dev/null))"
+			kill -KILL "$p" 2>/dev/null
 		done
 	fi
 	[ -n "$ENG_HOLD" ] && stop_pid "$ENG_HOLD" 5
@@ -286,7 +299,27 @@ eng_cleanup() {
 	done
 	rm -rf "$T_TMP"
 }
-trap eng_cleanup EXIT
+trap '[ -n "${ENG_CLEANED:-}" ] || eng_cleanup' EXIT
+
+# eng_finish: stop everything now, and show that nothing is left behind;
+# then the TAP plan
+eng_finish() {
+	local mnt=${ENG_MNTNS:-} p left="" log
+	log=$(mktemp)
+	eng_cleanup 2>"$log"
+	if [ -n "$mnt" ]; then
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$mnt" ] && left="$left ${p#/proc/}"
+		done
+		is "$ENG_SWEPT" "" "cleanup: nothing left running in the engines' namespace once the daemons stopped"
+		is "$left" "" "cleanup: every engine process gone, the namespace holder too"
+	fi
+	is "$(cat "$log")" "" "cleanup: no cgroup left under /$CG"
+	rm -f "$log"
+	is "$(eng_host_paths)" "$ENG_HOST_BEFORE" "cleanup: no engine path created outside the scratch dir"
+	check "cleanup: scratch dir removed" test ! -e "$T_TMP"
+	done_testing
+}
 
 # todo REASON DESC CMD...: a check known to fail until REASON is done; TAP
 # counts it as a TODO (prove reports it once it passes)

@@ -25,6 +25,9 @@ out() { rm -rf "${E:?}/$1"; mkdir -p "$E/$1"; chmod 1777 "$E/$1"; echo "$E/$1"; 
 # zombies NAME: zombie processes in the container right now
 zombies() { dk exec "$1" sh -c 'grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null | wc -l'; }
 
+# kids_are NAME N: the container's PID 1 has N children
+kids_are() { [ "$(dk exec "$1" cat /proc/1/task/1/children | wc -w)" = "$2" ]; }
+
 # logs_have NAME REGEX
 logs_have() { dlogs "$1" | grep -Eq -- "$2"; }
 
@@ -88,7 +91,7 @@ basics() {
 	local kids
 	kids=$(dk exec "$n" cat /proc/1/task/1/children | wc -w)
 	check "$l: docker exec'd orphans are reparented to usher ($kids children)" [ "$kids" -ge 9 ]
-	wait_for 8 sh -c "[ \$('$DOCKER' -H unix://$E/docker.sock exec $n cat /proc/1/task/1/children | wc -w) = 1 ]"
+	wait_for 8 kids_are "$n" 1
 	is "$(zombies "$n")" 0 "$l: ... and reaped: no zombie in the container"
 
 	# --user: a real drop to uid and gid 65534 with no /etc/passwd; Docker's
@@ -146,7 +149,8 @@ stop_case init-stop "--init, -e USHER_GRACE=3"
 info=$(dk info -f '{{.InitBinary}} {{.InitCommit.ID}}' 2>&1)
 diag "docker info: init $info"
 if "$USHER" --version | grep -q ' - git\.'; then
-	like "$info" "usher-init [0-9a-f]+" "docker info shows usher's commit"
+	want=$("$USHER" --version | sed 's/.* - git\.//')
+	is "${info##* }" "$want" "docker info shows usher's commit ($want) as the init's"
 	check "... with no parse warning in dockerd's log" \
 		eval "! grep -E 'failed to (parse|retrieve) .*usher-init' '$E/dockerd.log'"
 else
@@ -196,4 +200,4 @@ like "$o" '^TERM$' "... and still forwards TERM to the command"
 is "$(dstate pids ExitCode)" 0 "... whose status 0 is the container's"
 dk rm -f pids >/dev/null
 
-done_testing
+eng_finish

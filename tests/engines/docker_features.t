@@ -18,6 +18,7 @@ docker_import usher-test "$E/rootfs" 'ENTRYPOINT ["/usher","--"]' ||
 
 logs_have() { dlogs "$1" | grep -Eq -- "$2"; }
 health() { dstate "$1" Health.Status; }
+health_is() { [ "$(health "$1")" = "$2" ]; }
 # dbuild TAG DIR [BUILD-OPTS...]: the classic builder, no registry
 dbuild() {
 	local tag=$1 dir=$2; shift 2
@@ -39,13 +40,13 @@ else
 		# restarted through docker exec
 		drun -d --name hc usher-health sh -c \
 			'httpd -f -p 127.0.0.1:8080 -h /www & echo $! >/run/httpd.pid; exec sleep 1000' >/dev/null
-		wait_for 20 sh -c "[ \"\$('$DOCKER' -H unix://$E/docker.sock inspect -f '{{.State.Health.Status}}' hc)\" = healthy ]"
+		wait_for 20 health_is hc healthy
 		is "$(health hc)" healthy "HEALTHCHECK /usher --probe: healthy while the server answers"
 		dk exec hc sh -c 'kill $(cat /run/httpd.pid)'
-		wait_for 20 sh -c "[ \"\$('$DOCKER' -H unix://$E/docker.sock inspect -f '{{.State.Health.Status}}' hc)\" = unhealthy ]"
+		wait_for 20 health_is hc unhealthy
 		is "$(health hc)" unhealthy "... unhealthy once it is gone"
 		dk exec hc sh -c 'httpd -f -p 127.0.0.1:8080 -h /www >/dev/null 2>&1 &'
-		wait_for 20 sh -c "[ \"\$('$DOCKER' -H unix://$E/docker.sock inspect -f '{{.State.Health.Status}}' hc)\" = healthy ]"
+		wait_for 20 health_is hc healthy
 		is "$(health hc)" healthy "... healthy again when it is back"
 		dk rm -f hc >/dev/null
 	else
@@ -116,4 +117,4 @@ else
 	fi
 fi
 
-done_testing
+eng_finish
