@@ -22,7 +22,7 @@
 # Docker client: /usr/bin/docker from Debian's docker.io, the same version as
 # dockerd 20.10 (a newer client on PATH, e.g. /usr/local/bin/docker, also
 # negotiates the API down, but the tests use the matching one; DOCKER=...
-# overrides).
+# overrides; without /usr/bin/docker, the one on PATH).
 
 ENG_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # lib.sh names $0's directory TESTS; the engine tests live one level down
@@ -34,6 +34,7 @@ HELPERS=$TESTS/helpers
 ROOT=$(cd "$TESTS/.." && pwd)
 
 DOCKER=${DOCKER:-/usr/bin/docker}
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker || echo /usr/bin/docker)
 ENG_T=${ENG_T:-60}          # default bound of one engine command, seconds
 E=$T_TMP/e                  # scratch root
 CG=usher-test-$$            # cgroup parent
