@@ -58,20 +58,26 @@ fi
 if ! usher_has --stop-signal; then
 	skip "needs --stop-signal (issue 11a)"
 else
-	# QUIT starts the stop: the hook runs, the command gets QUIT and
-	# exits, the drain sends TERM to its orphan, which survives it and
-	# is killed at the kill point, all within docker stop's 3 s
-	drun -d --name quit --stop-signal SIGQUIT -e USHER_STOP_SIGNAL=QUIT -e USHER_GRACE=3 \
-		-e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' usher-test sh -c \
-		'sh -c "trap \"echo ORPHAN-TERM\" TERM; while :; do sleep 0.1; done" &
-		 trap "echo GOT-QUIT; exit 0" QUIT; echo up; while :; do sleep 0.1; done' >/dev/null
+	# QUIT starts the stop: the hook runs, the command gets QUIT (not
+	# TERM) and exits 0, the drain signals its orphan (a recorder that
+	# outlives any signal but SYS), which is then killed at the kill point,
+	# all within docker stop's 3 s
+	d=$E/quit.out
+	mkdir -p "$d" && chmod 1777 "$d"
+	drun -d --name quit -v "$d:/out" --stop-signal SIGQUIT -e USHER_STOP_SIGNAL=QUIT \
+		-e USHER_GRACE=3 -e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' usher-test sh -c \
+		'/sigrec /out/orphan 31 & trap "echo GOT-QUIT; exit 0" QUIT; trap "echo GOT-TERM; exit 0" TERM
+		 echo up; while :; do sleep 0.1; done' >/dev/null
 	wait_for 10 logs_have quit '^up$'
+	wait_for 10 test -s "$d/orphan.ready"
 	t0=$(now_ms)
 	dk stop -t 3 quit >/dev/null
 	dt=$(ms_since "$t0")
-	o=$(dlogs quit | grep -E '^(HOOK-OUTPUT|GOT-QUIT|ORPHAN-TERM)$|kill point' | sed 's/^usher: .*kill point.*/KILL-POINT/' | tr '\n' ' ')
-	is "$o" "HOOK-OUTPUT GOT-QUIT ORPHAN-TERM KILL-POINT " \
-		"--stop-signal SIGQUIT, USHER_STOP_SIGNAL=QUIT: hook, QUIT to the command, drain, kill point"
+	o=$(dlogs quit | grep -E '^(HOOK-OUTPUT|GOT-QUIT|GOT-TERM)$|kill point' |
+		sed 's/^usher: .*kill point.*/KILL-POINT/' | tr '\n' ' ')
+	is "$o" "HOOK-OUTPUT GOT-QUIT KILL-POINT " \
+		"--stop-signal SIGQUIT, USHER_STOP_SIGNAL=QUIT: the hook, then QUIT to the command, then the kill point"
+	like "$(tr '\n' ' ' <"$d/orphan")" '^(15|3) ' "... the drain signalled the command's orphan"
 	is "$(dstate quit ExitCode)" 0 "... the command's status 0"
 	check "... in ${dt} ms, before dockerd's SIGKILL at 3 s" [ "$dt" -lt 3000 ]
 	dk rm -f quit >/dev/null
