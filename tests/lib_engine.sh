@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Sets ENG_WHY etc. for the tests that source it:
+# shellcheck disable=SC2034
 # tests/lib_engine.sh: the harness of the engine tests (tests/engines/*.t):
 # usher under a real dockerd, podman and runc. Source it instead of lib.sh:
 #
@@ -40,6 +42,9 @@ E=$T_TMP/e                  # scratch root
 CG=usher-test-$$            # cgroup parent
 ENG_HOLD=
 ENG_PIDS=()                 # daemons, stopped in reverse order
+ENG_LAST=
+# shellcheck disable=SC2034  # read by the tests
+ENG_WHY=                    # why an engine cannot start
 mkdir -p "$E"
 
 # now in seconds with milliseconds, for durations
@@ -70,12 +75,13 @@ eng_hold() {
 	ENG_MNTNS=$(readlink /proc/"$ENG_HOLD"/ns/mnt)
 }
 
-# eng_start NAME LOG CMD...: start a daemon inside the namespaces
+# eng_start LOG CMD...: start a daemon inside the namespaces; ENG_LAST is
+# its PID (nsenter execs it)
 eng_start() {
-	local name=$1 log=$2; shift 2
+	local log=$1; shift
 	nsenter -t "$ENG_HOLD" -m -n -- "$@" >"$log" 2>&1 &
 	ENG_PIDS+=("$!")
-	eval "ENG_PID_$name=\$!"
+	ENG_LAST=$!
 }
 
 # stop_pid PID SECONDS: TERM, KILL after SECONDS; waits for the end
@@ -116,6 +122,8 @@ eng_rootfs() {
 dk() { DOCKER_CONFIG=$E/client timeout "$ENG_T" "$DOCKER" -H "unix://$E/docker.sock" "$@"; }
 
 dk_quiet() { dk "$@" >/dev/null 2>&1; }
+# up_or_gone PID CMD...: CMD succeeds, or PID has exited
+up_or_gone() { local p=$1; shift; "$@" || ! kill -0 "$p" 2>/dev/null; }
 
 # docker_start [DOCKERD-OPTS...]: a private containerd and dockerd; status 1
 # with a diagnostic (the daemon's own last lines) when either cannot start
@@ -141,19 +149,23 @@ docker_start() {
 	EOF
 	# the trust key would go to /etc/docker/key.json otherwise
 	printf '{"deprecated-key-path": "%s"}\n' "$E/etc/key.json" >"$E/etc/daemon.json"
-	eng_start containerd "$E/containerd.log" containerd --config "$E/containerd.toml"
-	if ! wait_for 20 test -S "$E/containerd.sock"; then
-		ENG_WHY="containerd did not start: $(tail -n 3 "$E/containerd.log")"
+	eng_start "$E/containerd.log" containerd --config "$E/containerd.toml"
+	if ! wait_for 20 up_or_gone "$ENG_LAST" test -S "$E/containerd.sock" ||
+		! test -S "$E/containerd.sock"; then
+		ENG_WHY="containerd did not start: $(tail -n 3 "$E/containerd.log" | tr '\n' ' ')"
 		return 1
 	fi
-	eng_start dockerd "$E/dockerd.log" dockerd --config-file "$E/etc/daemon.json" \
+	eng_start "$E/dockerd.log" dockerd --config-file "$E/etc/daemon.json" \
 		--containerd "$E/containerd.sock" --data-root "$E/docker/data" \
 		--exec-root "$E/docker/exec" --pidfile "$E/docker.pid" \
 		-H "unix://$E/docker.sock" --iptables=false --ip-forward=false \
 		--ip-masq=false --bridge=none --cgroup-parent "/$CG" "$@"
-	if ! wait_for 30 dk_quiet version; then
-		ENG_WHY="dockerd did not start: $(grep -E 'level=(error|fatal)' "$E/dockerd.log" | tail -n 2)"
-		[ -n "$ENG_WHY" ] || ENG_WHY="dockerd did not start: $(tail -n 2 "$E/dockerd.log")"
+	# up when it answers; gone (its own error is the reason) when it exits
+	if ! wait_for 30 up_or_gone "$ENG_LAST" dk_quiet version || ! dk_quiet version; then
+		local why
+		why=$(grep -E 'level=(error|fatal)' "$E/dockerd.log" | tail -n 2)
+		[ -n "$why" ] || why=$(tail -n 2 "$E/dockerd.log")
+		ENG_WHY="dockerd did not start: $(printf "%s" "$why" | tr "\n" " ")"
 		return 1
 	fi
 	# a container that fails under any docker setting here, so the
