@@ -333,6 +333,7 @@ eng_finish() {
 	is "$(cat "$log")" "" "cleanup: no cgroup left under /$CG"
 	rm -f "$log"
 	is "$(eng_host_paths)" "$ENG_HOST_BEFORE" "cleanup: no engine path created outside the scratch dir"
+	is "$(grep -c "$T_TMP" /proc/self/mounts)" 0 "cleanup: no engine mount visible outside"
 	check "cleanup: scratch dir removed" test ! -e "$T_TMP"
 	done_testing
 }

@@ -175,9 +175,14 @@ like "$(dk exec pid-a ps -o args)" 'sleep 1001' "... with its process untouched"
 dk rm -f pid-a pid-b >/dev/null
 
 # --- cgroup limits ----------------------------------------------------------
-drun --name oom --memory 32m --memory-swap 32m usher-test \
+# (137 alone would not tell usher's report from usher itself OOM-killed:
+# its verbose log says who died and what it exits with)
+drun --name oom --memory 32m --memory-swap 32m -e USHER_VERBOSE=1 usher-test \
 	sh -c 'a=0123456789abcdef; while :; do a=$a$a; done' >/dev/null 2>&1
-is "$?" 137 "memory limit: the command OOM-killed, usher reports 137 and exits"
+is "$?" 137 "memory limit: the command is OOM-killed, the container exits 137"
+o=$(dlogs oom)
+like "$o" '^usher: main process [0-9]+ killed by (SIG)?KILL' "... usher saw its command killed"
+like "$o" '^usher: exiting 137' "... and reported 137 itself"
 diag "OOMKilled=$(dstate oom OOMKilled)"
 dk rm -f oom >/dev/null
 

@@ -61,6 +61,28 @@ is "$o" "Uid: 65534 65534 65534 65534 Gid: 65534 65534 65534 65534 Groups: 65534
 prun -d --name stop -e USHER_GRACE=3 --rootfs "$R" /usher -- sh -c "$IGNORE_TERM" >/dev/null
 pstop_case stop "podman"
 
+# orphans of a podman exec'd shell are reparented to usher and reaped
+# (their output elsewhere: exec waits for its stdout to close)
+pkids_are() { [ "$(pm exec "$1" cat /proc/1/task/1/children | wc -w)" = "$2" ]; }
+prun -d --name zomb --rootfs "$R" /usher -- sleep 1000 >/dev/null
+pm exec zomb sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 >/dev/null 2>&1 & done'
+kids=$(pm exec zomb cat /proc/1/task/1/children | wc -w)
+check "podman exec'd orphans are reparented to usher ($kids children)" [ "$kids" -ge 9 ]
+wait_for 8 pkids_are zomb 1
+is "$(pm exec zomb sh -c 'grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null | wc -l')" 0 \
+	"... and reaped: no zombie in the container"
+pm rm -f -t 0 zomb >/dev/null 2>&1
+
+# the stop hook's output before the command's TERM, read-only root
+prun -d --name hook --read-only --tmpfs /run -e USHER_GRACE=5 -e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' \
+	--rootfs "$R" /usher -- sh -c 'trap "echo CMD-GOT-TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done' >/dev/null
+wait_for 10 plogs_have hook '^up$'
+pm stop -t 5 hook >/dev/null
+like "$(plogs hook | grep -nE '^(HOOK-OUTPUT|CMD-GOT-TERM)$' | tr '\n' ' ')" \
+	'^[0-9]+:HOOK-OUTPUT [0-9]+:CMD-GOT-TERM $' \
+	"podman --read-only: the stop hook's output is in podman logs before the command sees TERM"
+is "$(pstate hook ExitCode)" 0 "... and the command's status 0 is the container's"
+
 # --- podman run --init --init-path usher, configured by USHER_* ------------
 o=$(prun --rm --init --init-path "$E/usher-init" -e USHER_GRACE=3 --rootfs "$R" \
 	sh -c 'tr "\0" " " </proc/1/cmdline; exit 7')
