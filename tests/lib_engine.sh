@@ -190,6 +190,14 @@ dlogs() { dk logs "$1" 2>&1; }
 # dstate NAME FIELD: one .State field of a container
 dstate() { dk inspect -f "{{.State.$2}}" "$1" 2>/dev/null; }
 
+# forced NAME: dockerd's own line when docker stop ran out of time and sent
+# SIGKILL ("failed to exit within N seconds of signal 15 - using the force")
+forced() {
+	local id
+	id=$(dk inspect -f '{{.Id}}' "$1")
+	grep "$id" "$E/dockerd.log" | grep -q 'using the force'
+}
+
 docker_stop_all() {
 	[ -S "$E/docker.sock" ] || return 0
 	local ids

@@ -79,7 +79,8 @@ else
 		"--stop-signal SIGQUIT, USHER_STOP_SIGNAL=QUIT: the hook, then QUIT to the command, then the kill point"
 	like "$(tr '\n' ' ' <"$d/orphan")" '^(15|3) ' "... the drain signalled the command's orphan"
 	is "$(dstate quit ExitCode)" 0 "... the command's status 0"
-	check "... in ${dt} ms, before dockerd's SIGKILL at 3 s" [ "$dt" -lt 3000 ]
+	check "... before dockerd's SIGKILL (no forced kill in its log)" eval '! forced quit'
+	diag "docker stop took ${dt} ms"
 	dk rm -f quit >/dev/null
 fi
 

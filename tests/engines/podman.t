@@ -30,8 +30,11 @@ pstop_case() {
 	err=$(pm stop -t 3 "$n" 2>&1 >/dev/null)
 	dt=$(ms_since "$t0")
 	is "$(pstate "$n" ExitCode)" 137 "$what: podman stop -t 3 of a TERM-ignoring command: 137"
-	check "$what: ... ended by usher in ${dt} ms, before podman's SIGKILL at 3 s" [ "$dt" -lt 3000 ]
-	is "$err" "" "$what: ... podman stop says nothing (no 'resorting to SIGKILL')"
+	diag "$what: podman stop took ${dt} ms (usher's kill point: 2.7 s)"
+	# podman's own warning when it has to: "StopSignal SIGTERM failed to
+	# stop container NAME in 3 seconds, resorting to SIGKILL"
+	check "$what: ... podman did not have to SIGKILL" eval '! printf "%s" "$err" | grep -q "resorting to SIGKILL"'
+	[ -z "$err" ] || diag "podman stop: $err"
 	like "$(plogs "$n")" 'usher: .*kill point of the 3(\.0+)?s grace reached: SIGKILL' \
 		"$what: ... usher's kill-point line is in podman logs"
 }
