@@ -1,6 +1,4 @@
 # shellcheck shell=bash
-# Sets ENG_WHY etc. for the tests that source it:
-# shellcheck disable=SC2034
 # tests/lib_engine.sh: the harness of the engine tests (tests/engines/*.t):
 # usher under a real dockerd, podman and runc. Source it instead of lib.sh:
 #
@@ -26,13 +24,14 @@
 # negotiates the API down, but the tests use the matching one; DOCKER=...
 # overrides; without /usr/bin/docker, the one on PATH).
 
+# Sets ENG_WHY, ROOT... for the tests that source it:
+# shellcheck disable=SC2034
 ENG_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # lib.sh names $0's directory TESTS; the engine tests live one level down
 # shellcheck source=tests/lib.sh
 . "$ENG_TESTS/lib.sh"
 TESTS=$ENG_TESTS
 HELPERS=$TESTS/helpers
-# shellcheck disable=SC2034  # for the tests that source this
 ROOT=$(cd "$TESTS/.." && pwd)
 
 DOCKER=${DOCKER:-/usr/bin/docker}
@@ -43,18 +42,13 @@ CG=usher-test-$$            # cgroup parent
 ENG_HOLD=
 ENG_PIDS=()                 # daemons, stopped in reverse order
 ENG_LAST=
-# shellcheck disable=SC2034  # read by the tests
 ENG_WHY=                    # why an engine cannot start
 mkdir -p "$E"
 
-# now in seconds with milliseconds, for durations
-now_s() { date +%s.%N | cut -c1-14; }
 # ms_since START_MS
 ms_since() { echo $(($(now_ms) - $1)); }
 
-# in_hold CMD...: run CMD inside the private namespaces, bounded
-in_hold() { timeout "$ENG_T" nsenter -t "$ENG_HOLD" -m -n -- "$@"; }
-
+# eng_hold: the private mount + network namespace, held by a sleep
 eng_hold() {
 	[ -n "$ENG_HOLD" ] && return 0
 	local shm=/dev/shm etc=""
@@ -130,7 +124,7 @@ up_or_gone() { local p=$1; shift; "$@" || ! kill -0 "$p" 2>/dev/null; }
 docker_start() {
 	local c
 	for c in dockerd containerd runc "$DOCKER"; do
-		command -v "$c" >/dev/null || { ENG_WHY="$c not installed (tests/deps.sh engines)"; return 1; }
+		command -v "$c" >/dev/null || { ENG_WHY="$c not installed (tests/deps.sh check installs it)"; return 1; }
 	done
 	eng_hold || { ENG_WHY="no private namespace"; return 1; }
 	mkdir -p "$E/containerd" "$E/docker/data" "$E/docker/exec" "$E/etc"
@@ -168,9 +162,6 @@ docker_start() {
 		ENG_WHY="dockerd did not start: $(printf "%s" "$why" | tr "\n" " ")"
 		return 1
 	fi
-	# a container that fails under any docker setting here, so the
-	# skip says why rather than every test failing the same way
-	return 0
 }
 
 # docker_import NAME DIR [CHANGE...]: an image from a rootfs directory
@@ -221,7 +212,7 @@ prun() {
 }
 
 podman_setup() {
-	command -v podman >/dev/null || { ENG_WHY="podman not installed (tests/deps.sh engines)"; return 1; }
+	command -v podman >/dev/null || { ENG_WHY="podman not installed (tests/deps.sh check installs it)"; return 1; }
 	command -v runc >/dev/null || { ENG_WHY="runc not installed"; return 1; }
 	eng_hold || { ENG_WHY="no private namespace"; return 1; }
 	mkdir -p "$E/podman/net"

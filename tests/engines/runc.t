@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib_engine.sh"
 require_root
 [ -x "$HELPERS/sigrec" ] || skip_all "$HELPERS/sigrec is not built (make tests/helpers/sigrec)"
-command -v runc >/dev/null || skip_all "runc: not installed (tests/deps.sh engines)"
+command -v runc >/dev/null || skip_all "runc: not installed (tests/deps.sh check installs it)"
 eng_hold || skip_all "runc: no private namespace"
 R=$E/rootfs
 eng_rootfs "$R"
