@@ -36,7 +36,7 @@ logs_have() { dlogs "$1" | grep -Eq -- "$2"; }
 # TERM; usher's --grace 3 must end it with 137 before dockerd's SIGKILL
 stop_case() {
 	local n=$1 what=$2 t0 dt
-	wait_for 10 logs_have "$n" '^up$' || diag "$n: no 'up' in its log"
+	wait_for 20 logs_have "$n" '^up$' || diag "$n: no 'up' in its log"
 	t0=$(now_ms)
 	dk stop -t 3 "$n" >/dev/null
 	dt=$(ms_since "$t0")
@@ -67,7 +67,7 @@ basics() {
 	d=$(out "sig-$l")
 	n=sig-$l
 	drun -d --name "$n" -v "$d:/out" "$@" usher-test /sigrec /out/rec >/dev/null
-	if wait_for 10 test -s "$d/rec.ready"; then
+	if wait_for 20 test -s "$d/rec.ready"; then
 		for s in HUP USR1 WINCH RTMIN+3; do dk kill -s "$s" "$n" >/dev/null; done
 		wait_for 5 sh -c "[ \$(wc -l <'$d/rec') -ge 4 ]"
 		is "$(tr '\n' ' ' <"$d/rec")" "1 10 28 37 " "$l: docker kill -s HUP, USR1, WINCH, RTMIN+3 reach the command"
@@ -78,14 +78,17 @@ basics() {
 	fi
 
 	# orphans of a docker exec'd shell become usher's children, and are reaped
-	# (their output elsewhere: docker exec waits for its stdout to close)
+	# (they live until /run/go exists, whatever the load; their output goes
+	# elsewhere: docker exec waits for its stdout to close)
 	n=zomb-$l
 	drun -d --name "$n" "$@" usher-test sleep 1000 >/dev/null
-	dk exec "$n" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 >/dev/null 2>&1 & done'
+	dk exec "$n" sh -c 'for i in 1 2 3 4 5 6 7 8; do
+		(while [ ! -e /run/go ]; do sleep 0.1; done) >/dev/null 2>&1 & done'
 	local kids
 	kids=$(dk exec "$n" cat /proc/1/task/1/children | wc -w)
 	check "$l: docker exec'd orphans are reparented to usher ($kids children)" [ "$kids" -ge 9 ]
-	wait_for 8 kids_are "$n" 1
+	dk exec "$n" touch /run/go
+	wait_for 20 kids_are "$n" 1
 	is "$(zombies "$n")" 0 "$l: ... and reaped: no zombie in the container"
 
 	# --user: a real drop to uid and gid 65534 with no /etc/passwd; Docker's
@@ -110,7 +113,7 @@ basics() {
 	n=hook-$l
 	drun -d --name "$n" "$@" -e USHER_GRACE=5 -e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' usher-test \
 		sh -c 'trap "echo CMD-GOT-TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done' >/dev/null
-	wait_for 10 logs_have "$n" '^up$'
+	wait_for 20 logs_have "$n" '^up$'
 	dk stop -t 5 "$n" >/dev/null
 	o=$(dlogs "$n" | grep -nE '^(HOOK-OUTPUT|CMD-GOT-TERM)$' | tr '\n' ' ')
 	like "$o" '^[0-9]+:HOOK-OUTPUT [0-9]+:CMD-GOT-TERM $' "$l: the stop hook's output is in docker logs before the command sees TERM"
@@ -121,7 +124,7 @@ basics() {
 	d=$(out "exec-$l")
 	drun -d --name "$n" -v "$d:/out" "$@" -e USHER_GRACE=5 usher-test sleep 1000 >/dev/null
 	dk exec -d "$n" sh -c 'trap "echo term >/out/got; exit 0" TERM; echo >/out/ready; while :; do sleep 0.1; done'
-	wait_for 10 test -e "$d/ready"
+	wait_for 20 test -e "$d/ready"
 	dk stop -t 5 "$n" >/dev/null
 	# The exec'd process is no child of usher (its parent is the shim
 	# outside); before issue 11a's namespace drain usher exited as soon as
@@ -164,7 +167,7 @@ drun -d --name pid-a usher-test sleep 1001 >/dev/null
 drun -d --name pid-b --pid container:pid-a -v "$d:/out" -e USHER_GRACE=5 usher-test sh -c \
 	'sh -c "trap \"echo term >/out/orphan; exit 0\" TERM; while :; do sleep 0.1; done" &
 	 echo up; exec sleep 1002' >/dev/null
-wait_for 10 logs_have pid-b '^up$'
+wait_for 20 logs_have pid-b '^up$'
 o=$(dk exec pid-a ps -o pid,args)
 like "$o" 'usher -- sh' "--pid=container: usher runs beside the other container's processes"
 dk stop -t 5 pid-b >/dev/null
@@ -191,7 +194,7 @@ dk rm -f oom >/dev/null
 # hook fails: it says so and still stops the command the normal way
 drun -d --name pids --pids-limit 6 -e USHER_GRACE=5 -e 'USHER_STOP_HOOK=echo HOOK' usher-test \
 	sh -c 'trap "echo TERM; exit 0" TERM; for i in 1 2 3 4; do sleep 1000 & done; echo up; wait' >/dev/null
-wait_for 10 logs_have pids '^up$'
+wait_for 20 logs_have pids '^up$'
 # a docker exec'd process is moved into the cgroup past the limit; its
 # own fork is what fails
 o=$(dk exec pids sh -c 'sleep 1 & wait' 2>&1)

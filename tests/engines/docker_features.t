@@ -68,8 +68,8 @@ else
 		-e USHER_GRACE=3 -e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' usher-test sh -c \
 		'/sigrec /out/orphan 31 & trap "echo GOT-QUIT; exit 0" QUIT; trap "echo GOT-TERM; exit 0" TERM
 		 echo up; while :; do sleep 0.1; done' >/dev/null
-	wait_for 10 logs_have quit '^up$'
-	wait_for 10 test -s "$d/orphan.ready"
+	wait_for 20 logs_have quit '^up$'
+	wait_for 20 test -s "$d/orphan.ready"
 	t0=$(now_ms)
 	dk stop -t 3 quit >/dev/null
 	dt=$(ms_since "$t0")

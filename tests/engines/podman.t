@@ -25,7 +25,7 @@ IGNORE_TERM='trap "" TERM; echo up; while :; do sleep 1; done'
 # pstop_case NAME WHAT: podman stop -t 3 of a TERM-ignoring command
 pstop_case() {
 	local n=$1 what=$2 t0 dt err
-	wait_for 10 plogs_have "$n" '^up$' || diag "$n: no 'up' in its log"
+	wait_for 20 plogs_have "$n" '^up$' || diag "$n: no 'up' in its log"
 	t0=$(now_ms)
 	err=$(pm stop -t 3 "$n" 2>&1 >/dev/null)
 	dt=$(ms_since "$t0")
@@ -47,7 +47,7 @@ like "$o" "^usher: cannot run '/no/such': command not found" "... with usher's l
 
 mkdir -p "$E/sig" && chmod 1777 "$E/sig"
 prun -d --name sig -v "$E/sig:/out" --rootfs "$R" /usher -- /sigrec /out/rec >/dev/null
-if wait_for 10 test -s "$E/sig/rec.ready"; then
+if wait_for 20 test -s "$E/sig/rec.ready"; then
 	for s in HUP USR1 WINCH RTMIN+3; do pm kill -s "$s" sig >/dev/null; done
 	wait_for 5 sh -c "[ \$(wc -l <'$E/sig/rec') -ge 4 ]"
 	is "$(tr '\n' ' ' <"$E/sig/rec")" "1 10 28 37 " "podman kill -s HUP, USR1, WINCH, RTMIN+3 reach the command"
@@ -65,13 +65,17 @@ prun -d --name stop -e USHER_GRACE=3 --rootfs "$R" /usher -- sh -c "$IGNORE_TERM
 pstop_case stop "podman"
 
 # orphans of a podman exec'd shell are reparented to usher and reaped
-# (their output elsewhere: exec waits for its stdout to close)
+# (they live until /run/go exists; their output goes elsewhere: exec
+# waits for its stdout to close)
 pkids_are() { [ "$(pm exec "$1" cat /proc/1/task/1/children | wc -w)" = "$2" ]; }
+rm -f "$R/run/go" # --rootfs shares the directory between containers
 prun -d --name zomb --rootfs "$R" /usher -- sleep 1000 >/dev/null
-pm exec zomb sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 >/dev/null 2>&1 & done'
+pm exec zomb sh -c 'for i in 1 2 3 4 5 6 7 8; do
+		(while [ ! -e /run/go ]; do sleep 0.1; done) >/dev/null 2>&1 & done'
 kids=$(pm exec zomb cat /proc/1/task/1/children | wc -w)
 check "podman exec'd orphans are reparented to usher ($kids children)" [ "$kids" -ge 9 ]
-wait_for 8 pkids_are zomb 1
+pm exec zomb touch /run/go
+wait_for 20 pkids_are zomb 1
 is "$(pm exec zomb sh -c 'grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null | wc -l')" 0 \
 	"... and reaped: no zombie in the container"
 pm rm -f -t 0 zomb >/dev/null 2>&1
@@ -79,7 +83,7 @@ pm rm -f -t 0 zomb >/dev/null 2>&1
 # the stop hook's output before the command's TERM, read-only root
 prun -d --name hook --read-only --tmpfs /run -e USHER_GRACE=5 -e 'USHER_STOP_HOOK=echo HOOK-OUTPUT' \
 	--rootfs "$R" /usher -- sh -c 'trap "echo CMD-GOT-TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done' >/dev/null
-wait_for 10 plogs_have hook '^up$'
+wait_for 20 plogs_have hook '^up$'
 pm stop -t 5 hook >/dev/null
 like "$(plogs hook | grep -nE '^(HOOK-OUTPUT|CMD-GOT-TERM)$' | tr '\n' ' ')" \
 	'^[0-9]+:HOOK-OUTPUT [0-9]+:CMD-GOT-TERM $' \

@@ -45,7 +45,7 @@ like "$o" "^usher: cannot run '/no/such': command not found" "... with usher's l
 
 bundle sig /usher -- /sigrec /out/rec
 start sig
-if wait_for 10 test -s "$E/sig.out/rec.ready"; then
+if wait_for 20 test -s "$E/sig.out/rec.ready"; then
 	# runc takes names without SIG, and RTMIN+3 as its number (glibc's
 	# RTMIN is 34)
 	for s in HUP USR1 WINCH 37; do rc kill sig "$s"; done
@@ -61,7 +61,7 @@ fi
 # the platform's stop: TERM, then KILL at 3 s unless it is gone already
 bundle stop /usher -- sh -c 'trap "" TERM; echo up >/out/up; while :; do sleep 1; done'
 start stop
-wait_for 10 test -s "$E/stop.out/up"
+wait_for 20 test -s "$E/stop.out/up"
 t0=$(now_ms)
 rc kill stop TERM
 forced=no
