@@ -285,6 +285,16 @@ eng_host_paths() { ls -d $ENG_HOST_PATHS 2>/dev/null; }
 ENG_HOST_BEFORE=$(eng_host_paths)
 ENG_SWEPT=""
 
+# ns_procs MNTNS [EXCEPT]: the PIDs in mount namespace MNTNS
+ns_procs() {
+	local p
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = "${2:-}" ] && continue
+		[ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$1" ] && echo "$p"
+	done
+}
+
 eng_cleanup() {
 	local i p
 	ENG_CLEANED=1
@@ -294,13 +304,14 @@ eng_cleanup() {
 	for ((i = ${#ENG_PIDS[@]} - 1; i >= 0; i--)); do
 		stop_pid "${ENG_PIDS[$i]}" 15
 	done
-	# shims and conmon run in our private mount namespace: ours to stop
+	# shims and conmon run in our private mount namespace: ours to stop.
+	# Those on their way out get a few seconds; what is left is killed,
+	# and named (eng_finish reports it)
 	if [ -n "${ENG_MNTNS:-}" ]; then
-		for p in /proc/[0-9]*; do
-			p=${p#/proc/}
-			[ "$p" = "$ENG_HOLD" ] && continue
-			[ "$(readlink /proc/"$p"/ns/mnt 2>/dev/null)" = "$ENG_MNTNS" ] || continue
-			ENG_SWEPT="$ENG_SWEPT $p ($(cat /proc/"$p"/comm 2>/dev/null))"
+		# shellcheck disable=SC2016  # eval'd each round
+		wait_for 5 eval '[ -z "$(ns_procs "$ENG_MNTNS" "$ENG_HOLD")" ]'
+		for p in $(ns_procs "$ENG_MNTNS" "$ENG_HOLD"); do
+			ENG_SWEPT="$ENG_SWEPT $p ($(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null))"
 			kill -KILL "$p" 2>/dev/null
 		done
 	fi
@@ -323,8 +334,11 @@ eng_finish() {
 	log=$(mktemp)
 	eng_cleanup 2>"$log"
 	if [ -n "$mnt" ]; then
-		for p in /proc/[0-9]*; do
-			[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$mnt" ] && left="$left ${p#/proc/}"
+		# a KILLed process may take a moment to leave
+		# shellcheck disable=SC2016  # eval'd each round
+		wait_for 5 eval '[ -z "$(ns_procs "$mnt")" ]'
+		for p in $(ns_procs "$mnt"); do
+			left="$left $p ($(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null))"
 		done
 		is "$ENG_SWEPT" "" "cleanup: nothing left running in the engines' namespace once the daemons stopped"
 		is "$left" "" "cleanup: every engine process gone, the namespace holder too"
