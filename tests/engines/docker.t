@@ -31,9 +31,9 @@ kids_are() { [ "$(dk exec "$1" cat /proc/1/task/1/children | wc -w)" = "$2" ]; }
 # logs_have NAME REGEX
 logs_have() { dlogs "$1" | grep -Eq -- "$2"; }
 
-
-# stop_case NAME: `docker stop -t 3` of a container whose command ignores
-# TERM; usher's --grace 3 must end it with 137 before dockerd's SIGKILL
+# stop_case NAME WHAT: `docker stop -t 3` of a container whose command
+# ignores TERM; usher's grace of 3 s (USHER_GRACE=3) must end it with 137
+# before dockerd's SIGKILL
 stop_case() {
 	local n=$1 what=$2 t0 dt
 	wait_for 20 logs_have "$n" '^up$' || diag "$n: no 'up' in its log"
@@ -51,7 +51,9 @@ stop_case() {
 IGNORE_TERM='trap "" TERM; echo up; while :; do sleep 1; done'
 
 # basics LABEL [DOCKER-RUN-OPTS...]: what the ENTRYPOINT must do, under
-# the given run options (none, then --read-only with a tmpfs /run)
+# the given run options (none, then --read-only with a tmpfs /run). With
+# ENTRYPOINT ["/usher","--"] usher's options come as USHER_* variables:
+# whatever follows the image name is the command.
 basics() {
 	local l=$1; shift
 	local o d n r
