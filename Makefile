@@ -49,11 +49,12 @@ UNIT_ASAN := $(patsubst tests/%,tests/asan/%,$(UNIT))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(HELPER_SRCS:.c=)
 INTEGRATION := $(wildcard tests/*.t)
+ENGINE_TESTS := $(wildcard tests/engines/*.t)
 
 PROVE ?= prove
 
 .PHONY: FORCE deps deps-check all check check-all check-unit check-integration check-asan lint-man demo bench fuzz soak \
-	install uninstall clean
+	install uninstall clean check-engines bench-engines
 
 # The first target: plain `make` builds ./usher and nothing else.
 all: usher
@@ -100,12 +101,19 @@ tests/helpers/%: tests/helpers/%.c tests/helpers/common.h
 
 check: deps-check
 	$(MAKE) check-all
+	$(MAKE) check-engines
 	$(MAKE) check-release
 
 check-all: usher usher-asan $(UNIT) $(UNIT_ASAN) $(HELPERS) lint-man
 	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher $(PROVE) $(UNIT) $(INTEGRATION)
 	CMOCKA_MESSAGE_OUTPUT=TAP USHER=$(CURDIR)/usher-asan \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $(PROVE) $(UNIT_ASAN) $(INTEGRATION)
+
+# usher under real engines: a private dockerd, podman and runc (see
+# tests/lib_engine.sh). Once, with the static build: an engine runs the
+# binary users ship, and the ASan build cannot run in a scratch image.
+check-engines: usher $(HELPERS)
+	USHER=$(CURDIR)/usher $(PROVE) $(ENGINE_TESTS)
 
 check-unit: $(UNIT)
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(UNIT)
@@ -139,6 +147,10 @@ demo: deps
 
 bench: usher
 	@./bench/run
+
+# docker stop durations: usher, tini-static and no init, side by side
+bench-engines: usher
+	@./bench/engines
 
 # Bounded fuzzing of every parser (FUZZ_SECONDS each, default 60) and a
 # bounded soak of usher as PID 1 (SOAK_SECONDS, default 60).

@@ -38,13 +38,22 @@ if [ "${1:-build}" = check ]; then
 	command -v python3 >/dev/null 2>&1 || want python3
 	# tests/stopsig.t: a process entered with nsenter, as docker exec does
 	command -v nsenter >/dev/null 2>&1 || want util-linux
+	# the engine tests (tests/engines/*.t, make check-engines); tini-static
+	# is bench/engines' peer (python3, above, edits runc's config.json)
+	command -v dockerd >/dev/null 2>&1 || want docker.io
+	command -v containerd >/dev/null 2>&1 || want containerd
+	command -v runc >/dev/null 2>&1 || want runc
+	command -v podman >/dev/null 2>&1 || want podman
+	[ -d /usr/lib/cni ] || want containernetworking-plugins
+	[ -x /usr/bin/tini-static ] || want tini
 fi
 [ -n "$need" ] || exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 echo "installing:$need" >&2
-# Keep package scripts from starting nginx as a service on port 80: the
-# tests start their own nginx on a free port and leave no daemon behind.
+# Keep package scripts from starting nginx as a service on port 80, or a
+# system dockerd and containerd: the tests start their own nginx on a free
+# port and their own private engines, and leave no daemon behind.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ] && [ -z "$sudo" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy"

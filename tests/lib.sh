@@ -4,7 +4,7 @@ set -u
 : "${USHER:?set USHER to the usher binary (make check does)}"
 TESTS=$(cd "$(dirname "$0")" && pwd)
 HELPERS=$TESTS/helpers
-. "$TESTS/lib_proc.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib_proc.sh"
 T_N=0
 T_FAILED=0
 
