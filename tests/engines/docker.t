@@ -149,6 +149,13 @@ o=$(drun --rm --init -e USHER_GRACE=3 usher-bare sh -c 'tr "\0" " " </proc/1/cmd
 r=$?
 is "$r" 7 "--init: exit 7 through dockerd's init"
 like "$o" '^/sbin/docker-init -- sh ' "--init: ... and PID 1 is the --init-path binary, started as 'docker-init -- CMD'"
+# shellcheck disable=SC2016
+o=$(drun --rm --init -e USHER_VERBOSE=1 -e USHER_SUCCESS_EXIT=3 usher-bare \
+	sh -c 'env | grep -c "^USHER_"; exit 3' 2>"$E/init-env.err")
+r=$?
+is "$r" 0 "--init: configured by -e USHER_SUCCESS_EXIT=3: CMD's exit 3 becomes 0"
+like "$(cat "$E/init-env.err")" '^usher: started sh as process' "... and by -e USHER_VERBOSE=1: it logs"
+is "$o" 0 "... while CMD's environment holds no USHER_* variable"
 drun -d --init -e USHER_GRACE=3 --name init-stop usher-bare sh -c "$IGNORE_TERM" >/dev/null
 stop_case init-stop "--init, -e USHER_GRACE=3"
 info=$(dk info -f '{{.InitBinary}} {{.InitCommit.ID}}' 2>&1)
