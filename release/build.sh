@@ -294,8 +294,11 @@ build_deb_tree() {
 	# Files the package copies from the tree (copyright, overrides) keep
 	# their mtime, which differs between checkouts: make it the epoch.
 	find "$dir/usher" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-	# the commit, for a Makefile that stamps it: the copy has no .git
-	USHER_COMMIT=${USHER_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)}
+	# the commit, for a Makefile that stamps it: the copy has no .git, so
+	# it is the one the release binaries name (-dirty included), and the
+	# packaged binary stays byte for byte the release's
+	USHER_COMMIT=${USHER_COMMIT:-$("$OUT/usher-amd64" --version 2>/dev/null |
+		sed -n '1s/.* - git\.//p')}
 	export USHER_COMMIT
 }
 
