@@ -25,3 +25,13 @@ const char *since(const struct usher *u, char *buf, size_t len)
 {
 	return fmt_seconds(mono_now() - u->t_base, buf, len);
 }
+
+struct timespec *timeout_until(int64_t wake, int64_t now, struct timespec *ts)
+{
+	if (wake < 0)
+		return NULL;
+	int64_t d = wake > now ? wake - now : 0;
+	ts->tv_sec = (time_t)(d / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(d % NSEC_PER_SEC);
+	return ts;
+}

@@ -113,13 +113,7 @@ static int run(struct usher *u)
 			shutdown_perform(u, a);
 			now = mono_now();
 		}
-		struct timespec ts, *tp = NULL;
-		if (wake >= 0) {
-			int64_t d = wake > now ? wake - now : 0;
-			ts.tv_sec = (time_t)(d / NSEC_PER_SEC);
-			ts.tv_nsec = (long)(d % NSEC_PER_SEC);
-			tp = &ts;
-		}
+		struct timespec ts, *tp = timeout_until(wake, now, &ts);
 		/* EAGAIN: a deadline passed; EINTR: we were stopped and continued */
 		if (sigtimedwait(&u->blocked, &si, tp) > 0)
 			on_signal(u, &si);

@@ -172,6 +172,10 @@ int split_blanks(const char *cmd, char *store, size_t storelen, char **argv,
 int64_t mono_now(void);
 /* "2.034" (seconds, millisecond precision) into buf. */
 const char *fmt_seconds(int64_t ns, char *buf, size_t len);
+/* The sigtimedwait timeout that ends at wake (now if past): ts, or NULL
+ * (wait without one) when wake is -1. */
+struct timespec;
+struct timespec *timeout_until(int64_t wake, int64_t now, struct timespec *ts);
 struct usher;
 /* "2.034": seconds since t0 (or the main exit), for "+Xs" log lines */
 const char *since(const struct usher *u, char *buf, size_t len);

@@ -275,13 +275,7 @@ static int run_wait(struct usher *u, struct waitset *ws, size_t n)
 			return 0;
 		if (!running && (!pending || (deadline >= 0 && now >= deadline)))
 			break;
-		struct timespec ts, *tp = NULL;
-		if (wake >= 0) {
-			int64_t d = wake > now ? wake - now : 0;
-			ts.tv_sec = (time_t)(d / NSEC_PER_SEC);
-			ts.tv_nsec = (long)(d % NSEC_PER_SEC);
-			tp = &ts;
-		}
+		struct timespec ts, *tp = timeout_until(wake, now, &ts);
 		/* EAGAIN: an attempt or the deadline is due */
 		if (sigtimedwait(&set, &si, tp) < 0)
 			continue;

@@ -683,6 +683,23 @@ static void test_drain_namespace(void **state)
 	assert_next(t, T0 + 1 * S, ACT_EXIT, -1);
 }
 
+/* ---- timeout_until: the loops' sigtimedwait timeout ---------------------------- */
+
+static void test_timeout_until(void **state)
+{
+	struct timespec ts;
+	(void)state;
+	/* nothing armed: no timeout at all, so an idle usher never wakes */
+	assert_null(timeout_until(-1, 5 * NSEC_PER_SEC, &ts));
+	assert_ptr_equal(timeout_until(7 * NSEC_PER_SEC + 250000000, 5 * NSEC_PER_SEC, &ts), &ts);
+	assert_int_equal(ts.tv_sec, 2);
+	assert_int_equal(ts.tv_nsec, 250000000);
+	/* a deadline already past: poll once, never a negative timeout */
+	assert_ptr_equal(timeout_until(NSEC_PER_SEC, 5 * NSEC_PER_SEC, &ts), &ts);
+	assert_int_equal(ts.tv_sec, 0);
+	assert_int_equal(ts.tv_nsec, 0);
+}
+
 /* ---- split_blanks ---------------------------------------------------------------- */
 
 static void test_split_blanks(void **state)
@@ -815,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_play_hook_stops),
 		cmocka_unit_test(test_play_delay_then_hook_stops),
 		cmocka_unit_test(test_drain_namespace),
+		cmocka_unit_test(test_timeout_until),
 		cmocka_unit_test(test_split_blanks),
 		cmocka_unit_test(test_split_blanks_limits),
 		cmocka_unit_test(test_fmt_seconds),
