@@ -12,7 +12,6 @@
 #include "usher.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,12 +114,9 @@ enum exec_diag exec_diagnose(const char *head, size_t len, char *what, size_t wl
 /* The first bytes of path, diagnosed (DIAG_NONE when unreadable). */
 static enum exec_diag diagnose_file(const char *path, char *what, size_t wlen)
 {
-	char head[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
+	char head[4097];
+	ssize_t n = read_small(path, head, sizeof(head));
 
-	if (fd >= 0)
-		close(fd);
 	return n > 0 ? exec_diagnose(head, (size_t)n, what, wlen) : DIAG_NONE;
 }
 
@@ -164,15 +160,12 @@ static void explain_enoent(const char *name, const char *path, char *err, size_t
 static void exec_file(const char *path, char *const argv[], char *const envp[],
 		      bool *no_sh)
 {
-	char magic[4];
+	char magic[5];
 
 	execve(path, argv, envp);
 	if (errno != ENOEXEC)
 		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	ssize_t m = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t m = read_small(path, magic, sizeof(magic));
 	errno = ENOEXEC;
 	if (m == 4 && memcmp(magic, "\177ELF", 4) == 0)
 		return;
