@@ -111,6 +111,29 @@ const char *sig_name(int sig, char *buf, size_t len)
 	return buf;
 }
 
+/* The next item of a comma-separated list at *s into item, NUL-terminated;
+ * *s moves onto the comma (or the end) after it. -1, *s unmoved, when the
+ * item is empty or does not fit: longer is no signal worth reading. */
+static int next_item(const char **s, char *item, size_t size)
+{
+	size_t len = strcspn(*s, ",");
+
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(item, *s, len);
+	item[len] = '\0';
+	*s += len;
+	return 0;
+}
+
+/* What --rewrite and --stop-signal may name: a signal usher receives to act
+ * on. Not KILL or STOP (never delivered), CHLD (usher reaps on it) or a
+ * fault (never blocked). */
+static bool sig_actionable(int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && !sig_is_fault(sig);
+}
+
 /* "FROM:TO[,FROM:TO...]". TO may be 0: drop the signal. */
 int rewrite_parse(const char *s, unsigned char table[SIG_LAST + 1], char *err,
 		  size_t errlen)
@@ -118,13 +141,10 @@ int rewrite_parse(const char *s, unsigned char table[SIG_LAST + 1], char *err,
 	char item[64];
 
 	do {
-		size_t len = strcspn(s, ",");
-		if (len == 0 || len >= sizeof(item)) {
+		if (next_item(&s, item, sizeof(item)) < 0) {
 			fmt(err, errlen, "invalid rewrite '%s' (want FROM:TO)", s);
 			return -1;
 		}
-		memcpy(item, s, len);
-		item[len] = '\0';
 		char *colon = strchr(item, ':');
 		if (!colon) {
 			fmt(err, errlen, "invalid rewrite '%s' (want FROM:TO)", item);
@@ -138,8 +158,7 @@ int rewrite_parse(const char *s, unsigned char table[SIG_LAST + 1], char *err,
 				 from < 0 ? item : colon + 1);
 			return -1;
 		}
-		if (from == SIGKILL || from == SIGSTOP || from == SIGCHLD ||
-		    sig_is_fault(from)) {
+		if (!sig_actionable(from)) {
 			fmt(err, errlen,
 				 "signal '%s' cannot be rewritten: usher never "
 				 "receives it to forward",
@@ -147,7 +166,6 @@ int rewrite_parse(const char *s, unsigned char table[SIG_LAST + 1], char *err,
 			return -1;
 		}
 		table[from] = (unsigned char)to;
-		s += len;
 	} while (*s++ == ',');
 	return 0;
 }
@@ -191,28 +209,24 @@ int sig_forward_as(const struct opts *o, int sig)
 /* "TERM,QUIT": each must be a signal usher receives and can act on. */
 int stopset_parse(const char *s, uint64_t *set, char *err, size_t errlen)
 {
-	char item[64]; /* as rewrite_parse: longer is no signal worth reading */
+	char item[64];
 
 	do {
-		size_t len = strcspn(s, ",");
-		if (len == 0 || len >= sizeof(item)) {
+		if (next_item(&s, item, sizeof(item)) < 0) {
 			fmt(err, errlen, "invalid signal list '%s' (want SIG[,SIG])", s);
 			return -1;
 		}
-		memcpy(item, s, len);
-		item[len] = '\0';
 		int sig = sig_parse(item);
 		if (sig < 0) {
 			fmt(err, errlen, "invalid signal '%s'", item);
 			return -1;
 		}
-		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig_is_fault(sig)) {
+		if (!sig_actionable(sig)) {
 			fmt(err, errlen, "signal '%s' cannot be a stop signal: usher %s", item,
 			    sig == SIGCHLD ? "reaps on it" : "never receives it");
 			return -1;
 		}
 		*set |= SIG_BIT(sig);
-		s += len;
 	} while (*s++ == ',');
 	return 0;
 }
