@@ -65,12 +65,19 @@ int64_t wait_deadline(int64_t t0, int64_t timeout)
 COLD_TEXT
 bool wait_stops_on(const struct opts *o, int sig)
 {
+	int as;
+
 	if (o->pdeathsig && sig == o->pdeathsig)
 		return true;
-	if (sig < 1 || sig > SIG_LAST || o->rewrite[sig] == 0)
-		return false;
-	return (o->stop_set & SIG_BIT(sig)) || sig == SIGTERM || sig == SIGINT ||
-	       sig == SIGQUIT;
+	switch (sig_route(o, sig, &as)) {
+	case ROUTE_STOP:
+		return true;
+	case ROUTE_FORWARD:
+		return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT;
+	case ROUTE_DROP:
+		break;
+	}
+	return false;
 }
 
 /* One TARGET in a wait. */
