@@ -254,6 +254,25 @@ static int parse_codes(const char *s, unsigned char bits[256 / 8])
 	return 0;
 }
 
+/* Where a duration option's value goes. */
+static int64_t *duration_of(struct opts *o, int opt)
+{
+	switch (opt) {
+	case 't':
+		return &o->grace_ns;
+	case OPT_PIDFILE_TIMEOUT:
+		return &o->pidfile_timeout_ns;
+	case OPT_STOP_DELAY:
+		return &o->stop_delay_ns;
+	case OPT_WAIT_TIMEOUT:
+		return &o->wait_timeout_ns;
+	case OPT_PROBE_TIMEOUT:
+		return &o->probe_timeout_ns;
+	default:
+		return &o->hook_timeout_ns;
+	}
+}
+
 /* Apply one setting from either source; `what` names it in errors. */
 static int apply(struct opts *o, int opt, const char *val, const char *what,
 		 char *err, size_t errlen)
@@ -318,21 +337,19 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 	case OPT_HOOK_TIMEOUT:
 	case OPT_PIDFILE_TIMEOUT:
 	case OPT_STOP_DELAY:
+	case OPT_WAIT_TIMEOUT:
+	case OPT_PROBE_TIMEOUT: {
+		/* a probe of no time would never make an attempt */
+		bool positive = opt == OPT_PROBE_TIMEOUT;
 		d = parse_duration(val);
-		if (d < 0) {
-			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5)",
-				 what, val);
+		if (d < 0 || (d == 0 && positive)) {
+			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5%s)",
+			    what, val, positive ? ", more than 0" : "");
 			return -1;
 		}
-		if (opt == 't')
-			o->grace_ns = d;
-		else if (opt == OPT_PIDFILE_TIMEOUT)
-			o->pidfile_timeout_ns = d;
-		else if (opt == OPT_STOP_DELAY)
-			o->stop_delay_ns = d;
-		else
-			o->hook_timeout_ns = d;
+		*duration_of(o, opt) = d;
 		return 0;
+	}
 	case 'H':
 		if (split_blanks(val, o->hook_store, sizeof(o->hook_store), o->hook_args,
 				 sizeof(o->hook_args) / sizeof(o->hook_args[0])) < 0) {
@@ -357,19 +374,6 @@ static int apply(struct opts *o, int opt, const char *val, const char *what,
 		return add_target(o, val, strlen(val), what, err, errlen);
 	case OPT_WAIT_LIST:
 		return add_target_list(o, val, what, err, errlen);
-	case OPT_WAIT_TIMEOUT:
-	case OPT_PROBE_TIMEOUT:
-		d = parse_duration(val);
-		if (d < 0 || (d == 0 && opt == OPT_PROBE_TIMEOUT)) {
-			fmt(err, errlen, "%s: invalid duration '%s' (want seconds, e.g. 10 or 2.5%s)",
-			    what, val, opt == OPT_PROBE_TIMEOUT ? ", more than 0" : "");
-			return -1;
-		}
-		if (opt == OPT_WAIT_TIMEOUT)
-			o->wait_timeout_ns = d;
-		else
-			o->probe_timeout_ns = d;
-		return 0;
 	}
 bad:
 	fmt(err, errlen, "%s: invalid value '%s'", what, val ? val : "");
