@@ -2,8 +2,9 @@
  *
  * t0 = first stop signal (--stop-signal: TERM and INT unless told);
  * D = t0 + grace (the platform's SIGKILL); K = D - min(1 s, grace / 10),
- * when usher kills what is left itself so it finishes, with a log line, before the platform shoots it blind. The pure
- * half (timeline_*) decides; the other half (shutdown_*) acts. */
+ * when usher kills what is left itself so it finishes, with a log line,
+ * before the platform shoots it blind. The pure half (timeline_*)
+ * decides; the other half (shutdown_*) acts. */
 #include "usher.h"
 
 #include <errno.h>
