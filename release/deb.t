@@ -9,21 +9,16 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIST=${DIST:-$ROOT/dist}
 . "$ROOT/release/arches.sh"
-T_N=0 T_FAILED=0
-ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
-check()  { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-is() {
-	if [ "$1" = "$2" ]; then ok "$3"
-	else not_ok "$3"; printf '# got:  %s\n# want: %s\n' "$1" "$2"; fi
-}
+# the integration tests' TAP helpers (ok, is, like, skip, done_testing),
+# their temporary directory T_TMP; USHER only satisfies their guard here
+USHER=${USHER:-$ROOT/usher}
+. "$ROOT/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root for dpkg --root and PID namespaces"; exit 0; }
 shopt -s nullglob
 debs=("$DIST"/usher_*.deb)
 [ ${#debs[@]} -gt 0 ] || { echo "1..0 # SKIP no usher_*.deb in $DIST (make release)"; exit 0; }
 host=$(dpkg --print-architecture)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=$T_TMP
 
 # name_of DEBARCH: the release name (usher-NAME) of a Debian architecture
 name_of() {
@@ -70,5 +65,4 @@ for deb in "${debs[@]}"; do
 		-not -path './var/lib/dpkg*')
 	is "$left" "" "$d: ... and no file left outside dpkg's own database"
 done
-echo "1..$T_N"
-[ "$T_FAILED" = 0 ]
+done_testing

@@ -18,31 +18,18 @@ SIGREC=$ROOT/tests/helpers/sigrec
 . "$ROOT/release/arches.sh"
 ARCHES=("$@")
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=("${RELEASE_ARCHES[@]}")
-T_N=0 T_FAILED=0
-ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
-skip()   { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
-diag()   { printf '%s\n' "$@" | sed 's/^/# /'; }
-is() {
-	if [ "$1" = "$2" ]; then ok "$3"
-	else not_ok "$3"; diag "got:  '$1'" "want: '$2'"; fi
-}
-like() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok "$3"
-	else not_ok "$3"; diag "got:  '$1'" "want match: '$2'"; fi
-}
+# the integration tests' TAP helpers (ok, is, like, skip, done_testing),
+# their temporary directory T_TMP; USHER only satisfies their guard here
+USHER=${USHER:-$ROOT/usher}
+. "$ROOT/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root for PID namespaces"; exit 0; }
 [ -x "$SIGREC" ] || { echo "1..0 # SKIP $SIGREC not built (make tests/helpers/sigrec)"; exit 0; }
 # What every binary must print: the build's own version, from the native
 # one (an asset left from another commit would differ).
 WANT_VERSION=$("$DIST/usher-amd64" --version 2>&1 || "$ROOT/usher" --version 2>&1)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-wait_file() { # FILE: up to 10 s (qemu starts slowly on a loaded machine)
-	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
+T=$T_TMP
+# wait_file FILE: up to 10 s (qemu starts slowly on a loaded machine)
+wait_file() { wait_for 10 test -e "$1"; }
 
 # The account --user resolves: ids above 65535 (a 16-bit call would
 # truncate them) and two supplementary groups, one of them big too.
@@ -175,5 +162,4 @@ for a in "${ARCHES[@]}"; do
 	fi
 	smoke "$a"
 done
-echo "1..$T_N"
-[ "$T_FAILED" = 0 ]
+done_testing
