@@ -15,19 +15,6 @@ require_root
 
 NS=(timeout -k 5 30 unshare --pid --fork --kill-child --mount-proc)
 
-# run CMD...: OUT, ERR, RC of CMD
-run() {
-	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
-	RC=$?
-	OUT=$(cat "$T_TMP/out")
-	ERR=$(cat "$T_TMP/err")
-}
-# one_usher_line DESC: stderr is exactly one line, and it starts "usher: "
-one_usher_line() {
-	if [ "$(printf '%s' "$ERR" | grep -c '')" = 1 ] && [ "${ERR#usher: }" != "$ERR" ]; then
-		ok "$1"
-	else not_ok "$1"; diag "stderr: '$ERR'"; fi
-}
 
 # ---- on the host: scripts without "#!" --------------------------------------
 
@@ -55,22 +42,10 @@ one_usher_line "... in one line"
 
 # ---- in images: a chroot with usher and busybox -----------------------------
 
-STATIC=
-for u in "$USHER" "$(dirname "$USHER")/usher"; do
-	if [ -x "$u" ] && file -L "$u" 2>/dev/null | grep -q 'statically linked'; then
-		STATIC=$u
-		break
-	fi
-done
-WHY=
-if [ -z "$STATIC" ]; then
-	WHY="no static usher next to $USHER (run make usher)"
-elif ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
-	WHY="no static /bin/busybox (apt-get install busybox-static)"
-fi
+chroot_usher
 
-if [ -n "$WHY" ]; then
-	for _ in $(seq 10); do skip "$WHY"; done
+if [ -n "$CHROOT_WHY" ]; then
+	for _ in $(seq 10); do skip "$CHROOT_WHY"; done
 else
 	# SCRATCH: usher only, as FROM scratch; BB: busybox as /bin/sh, as
 	# the busybox image (no bash)

@@ -31,5 +31,39 @@ done_testing() { echo "1..$T_N"; [ "$T_FAILED" = 0 ]; exit; }
 # in_ns CMD...: run CMD as PID 1 of a fresh PID namespace with its own /proc
 in_ns() { unshare --pid --fork --mount-proc "$@"; }
 
+# run CMD...: RC, OUT and ERR (stdout, stderr) of CMD
+run() {
+	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	RC=$?
+	OUT=$(cat "$T_TMP/out")
+	ERR=$(cat "$T_TMP/err")
+}
+# one_usher_line DESC: ERR is exactly one line, and it starts "usher: "
+one_usher_line() {
+	if [ "$(printf '%s' "$ERR" | grep -c '')" = 1 ] && [ "${ERR#usher: }" != "$ERR" ]; then
+		ok "$1"
+	else not_ok "$1"; diag "stderr: '$ERR'"; fi
+}
+# chroot_usher: STATIC, a static usher to copy into a chroot (the ASan
+# pass runs a dynamic glibc build, so then the static ./usher next to it),
+# and CHROOT_WHY, empty when STATIC and a static /bin/busybox are there,
+# else why no chroot can be built
+chroot_usher() {
+	local u
+	STATIC=
+	for u in "$USHER" "$(dirname "$USHER")/usher"; do
+		if [ -x "$u" ] && file -L "$u" 2>/dev/null | grep -q 'statically linked'; then
+			STATIC=$u
+			break
+		fi
+	done
+	CHROOT_WHY=
+	if [ -z "$STATIC" ]; then
+		CHROOT_WHY="no static usher next to $USHER (run make usher)"
+	elif ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
+		CHROOT_WHY="no static /bin/busybox (apt-get install busybox-static)"
+	fi
+}
+
 T_TMP=$(mktemp -d)
 trap 'rm -rf "$T_TMP"' EXIT

@@ -20,22 +20,6 @@ mkdir -m 1777 "$W"
 # that env(1) can run it.
 NS=(timeout -k 5 30 unshare --pid --fork --kill-child --mount-proc)
 
-# run CMD...: OUT, ERR, RC of CMD
-run() {
-	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
-	RC=$?
-	OUT=$(cat "$T_TMP/out")
-	ERR=$(cat "$T_TMP/err")
-}
-
-# one_usher_line DESC: stderr is exactly one line, and it starts "usher: "
-one_usher_line() {
-	local n
-	n=$(printf '%s' "$ERR" | grep -c '')
-	if [ "$n" = 1 ] && [ "${ERR#usher: }" != "$ERR" ]; then ok "$1"
-	else not_ok "$1"; diag "stderr: '$ERR'"; fi
-}
-
 # busybox id output + HOME line -> "uid=U gid=G groups=A,B,.. home=H" with
 # names dropped and the gid folded into the sorted groups: gosu leaves the
 # primary gid out of the supplementary list, usher puts it in (as
@@ -65,21 +49,7 @@ IDCMD='/bin/busybox id; echo HOME=$HOME'
 [ -x /bin/busybox ] ||
 	apt-get install -y -qq busybox-static >/dev/null 2>&1 || true
 
-# The chroot needs a static usher: the ASan pass runs a dynamic glibc
-# build, so use the static ./usher next to it then.
-STATIC=
-for u in "$USHER" "$(dirname "$USHER")/usher"; do
-	if [ -x "$u" ] && file -L "$u" 2>/dev/null | grep -q 'statically linked'; then
-		STATIC=$u
-		break
-	fi
-done
-CHROOT_WHY=
-if [ -z "$STATIC" ]; then
-	CHROOT_WHY="no static usher next to $USHER (run make usher)"
-elif ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
-	CHROOT_WHY="no static /bin/busybox (apt-get install busybox-static)"
-fi
+chroot_usher
 
 # mkroot DIR: usher, busybox, an empty /proc for --mount-proc, a /tmp
 mkroot() {

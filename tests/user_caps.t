@@ -10,17 +10,12 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-# run CMD...: OUT, ERR, RC of CMD
+# run CMD...: lib.sh's run, bounded: a hung user switch fails, never hangs
 run() {
 	timeout -k 5 30 "$@" >"$T_TMP/out" 2>"$T_TMP/err"
 	RC=$?
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
-}
-one_usher_line() {
-	if [ "$(printf '%s' "$ERR" | grep -c '')" = 1 ] && [ "${ERR#usher: }" != "$ERR" ]; then
-		ok "$1"
-	else not_ok "$1"; diag "stderr: '$ERR'"; fi
 }
 chmod 0755 "$T_TMP"
 W=$T_TMP/w
@@ -68,10 +63,7 @@ elif ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
 	skip "no static /bin/busybox: no runc rootfs"
 	skip "no static /bin/busybox: no runc rootfs"
 else
-	STATIC=
-	for u in "$USHER" "$(dirname "$USHER")/usher"; do
-		if file -L "$u" 2>/dev/null | grep -q 'statically linked'; then STATIC=$u; break; fi
-	done
+	chroot_usher
 	B=$T_TMP/bundle
 	mkdir -p "$B/rootfs/bin"
 	cp "$STATIC" "$B/rootfs/usher"
