@@ -30,21 +30,8 @@ nginx_stop() {
 	mkdir -p "$dir/www"
 	head -c "$SIZE" /dev/zero >"$dir/www/big"
 	echo ready >"$dir/www/index.html"
-	cat >"$dir/nginx.conf" <<-EOF
-		worker_processes 1;
-		pid $dir/nginx.pid;
-		error_log $dir/error.log notice;
-		events { worker_connections 64; }
-		http {
-			access_log $dir/access.log;
-			client_body_temp_path $dir/body;
-			proxy_temp_path $dir/proxy;
-			fastcgi_temp_path $dir/fastcgi;
-			uwsgi_temp_path $dir/uwsgi;
-			scgi_temp_path $dir/scgi;
-			server { listen 127.0.0.1:$PORT; root $dir/www; limit_rate 200k; }
-		}
-	EOF
+	nginx_conf "$dir" "worker_processes 1; error_log $dir/error.log notice;" \
+		"listen 127.0.0.1:$PORT; root $dir/www; limit_rate 200k;"
 	chmod 755 "$T_TMP" "$dir" "$dir/www"
 	chmod 644 "$dir/www/"*
 	"$STOPDRV" -n -l "$LOG" -e "$ERR" -g 10 -a "wait=$S.inflight" -a stop=TERM \

@@ -44,6 +44,26 @@ one_usher_line() {
 		ok "$1"
 	else not_ok "$1"; diag "stderr: '$ERR'"; fi
 }
+# nginx_conf DIR MAIN SERVER: DIR/nginx.conf for an nginx a test starts
+# itself, every file it writes under DIR (none in /var/lib/nginx or /run):
+# MAIN the top-level lines that differ (workers, error_log, daemon), SERVER
+# the body of its one server block
+nginx_conf() {
+	cat >"$1/nginx.conf" <<-EOF
+		$2
+		pid $1/nginx.pid;
+		events { worker_connections 64; }
+		http {
+			access_log $1/access.log;
+			client_body_temp_path $1/body;
+			proxy_temp_path $1/proxy;
+			fastcgi_temp_path $1/fastcgi;
+			uwsgi_temp_path $1/uwsgi;
+			scgi_temp_path $1/scgi;
+			server { $3 }
+		}
+	EOF
+}
 # chroot_usher: STATIC, a static usher to copy into a chroot (the ASan
 # pass runs a dynamic glibc build, so then the static ./usher next to it),
 # and CHROOT_WHY, empty when STATIC and a static /bin/busybox are there,

@@ -72,21 +72,8 @@ nginx_round() {
 	token="usher-nginx-$mode-$RANDOM$RANDOM"
 	mkdir -p "$dir/www"
 	echo "$token" >"$dir/www/index.html"
-	cat >"$conf" <<-EOF
-		worker_processes 2;
-		pid $dir/nginx.pid;
-		error_log $dir/error.log notice;
-		events { worker_connections 64; }
-		http {
-			access_log $dir/access.log;
-			client_body_temp_path $dir/body;
-			proxy_temp_path $dir/proxy;
-			fastcgi_temp_path $dir/fastcgi;
-			uwsgi_temp_path $dir/uwsgi;
-			scgi_temp_path $dir/scgi;
-			server { listen 127.0.0.1:$port; root $dir/www; }
-		}
-	EOF
+	nginx_conf "$dir" "worker_processes 2; error_log $dir/error.log notice;" \
+		"listen 127.0.0.1:$port; root $dir/www;"
 	# the workers run as an unprivileged user and must reach the page
 	chmod 755 "$T_TMP" "$dir" "$dir/www"
 	chmod 644 "$dir/www/index.html"

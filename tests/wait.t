@@ -317,26 +317,11 @@ fi
 # nginx as the server a HEALTHCHECK probes: 200 up, 503 down, 301 up.
 if [ -x /usr/sbin/nginx ]; then
 	mkdir -p "$T_TMP/nginx"
-	cat >"$T_TMP/nginx/nginx.conf" <<EOF
-daemon off;
-pid $T_TMP/nginx/nginx.pid;
-error_log stderr;
-events {}
-http {
-	access_log off;
-	client_body_temp_path $T_TMP/nginx/body;
-	proxy_temp_path $T_TMP/nginx/proxy;
-	fastcgi_temp_path $T_TMP/nginx/fastcgi;
-	uwsgi_temp_path $T_TMP/nginx/uwsgi;
-	scgi_temp_path $T_TMP/nginx/scgi;
-	server {
-		listen 127.0.0.1:8300;
+	nginx_conf "$T_TMP/nginx" "daemon off; error_log stderr;" \
+		'listen 127.0.0.1:8300;
 		location = /healthz { return 200 "ok"; }
 		location = /down { return 503; }
-		location = /moved { return 301 /healthz; }
-	}
-}
-EOF
+		location = /moved { return 301 /healthz; }'
 	/usr/sbin/nginx -c "$T_TMP/nginx/nginx.conf" -e stderr 2>"$T_TMP/nginx/err" &
 	PIDS+=($!)
 	wait_for 5 "$USHER" -q --probe 127.0.0.1:8300 2>/dev/null || diag "nginx did not start: $(cat "$T_TMP/nginx/err")"
